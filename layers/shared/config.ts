@@ -1,0 +1,216 @@
+/**
+ * The one configuration module: every environment variable the functions and scripts read is
+ * parsed here once, into a frozen, typed object. An invalid environment fails with one error
+ * that names every bad variable at once (at cold start, not in the middle of a batch).
+ *
+ * The README's configuration table mirrors `ENV_DOCS` below; keep the two together.
+ */
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const brokerList = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((v) => v.split(',').map((b) => b.trim()))
+  .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1));
+
+const envSchema = z.object({
+  STAGE: z.enum(['local', 'dev', 'prod', 'localstack']).default('local'),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+
+  KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
+  KAFKA_CLIENT_ID: z.string().min(1).default('trending-hashtags'),
+  MSK_CLUSTER_ARN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^arn:aws[\w-]*:kafka:[\w-]+:\d{12}:cluster\/.+/, 'must be an MSK cluster ARN')
+      .optional(),
+  ),
+  KAFKA_SASL_MECHANISM: z.enum(['none', 'aws-iam', 'scram-sha-256', 'scram-sha-512']).default('none'),
+  KAFKA_SASL_SECRET_ARN: optionalString,
+  KAFKA_SSL: bool(false),
+
+  TWEETS_TOPIC: z.string().min(1).default('tweets_topic'),
+  ISS_TOPIC: z.string().min(1).default('iss-positions'),
+  DLQ_TOPIC: optionalString,
+  CONSUMER_GROUP_ID: z.string().min(1).default('hashtag-counter'),
+
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  REDIS_AUTH_SECRET_ARN: optionalString,
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w.:-]+$/, 'letters, digits, "_", ".", ":" and "-" only')
+    .default('trending'),
+
+  WINDOW_SECONDS: positiveInt(60),
+  SLIDE_SECONDS: positiveInt(10),
+  ALLOWED_LATENESS_SECONDS: nonNegativeInt(60),
+  RETENTION_SECONDS: positiveInt(3600),
+  MAX_FUTURE_SKEW_SECONDS: positiveInt(300),
+
+  ISS_API_URL: z.url().default('http://api.open-notify.org/iss-now.json'),
+  ISS_FALLBACK_API_URL: optionalString.pipe(z.url().optional()),
+  ISS_TLE_URL: optionalString.pipe(z.url().optional()),
+  ISS_POLL_INTERVAL: positiveNumber(5),
+  ISS_REQUEST_TIMEOUT: positiveNumber(3),
+  ISS_TRACK_LENGTH: positiveInt(120),
+
+  TWEETS_PER_INVOCATION: positiveInt(600),
+  TWEETS_PER_SECOND: nonNegativeInt(0),
+  GENERATOR_SEED: optionalString,
+
+  LOCAL_FAILURE_SWITCH_KEY: optionalString,
+});
+
+export type Stage = z.infer<typeof envSchema>['STAGE'];
+
+/** Typed, frozen configuration, grouped by what reads it. */
+export interface AppConfig {
+  readonly stage: Stage;
+  readonly logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly mskClusterArn: string | undefined;
+    readonly saslMechanism: z.infer<typeof envSchema>['KAFKA_SASL_MECHANISM'];
+    readonly saslSecretArn: string | undefined;
+    readonly ssl: boolean;
+  };
+  readonly topics: {
+    readonly tweets: string;
+    readonly iss: string;
+    readonly deadLetter: string;
+  };
+  readonly consumerGroupId: string;
+  readonly redis: {
+    readonly url: string;
+    readonly authSecretArn: string | undefined;
+    readonly keyPrefix: string;
+  };
+  readonly windows: {
+    readonly windowSeconds: number;
+    readonly slideSeconds: number;
+    readonly allowedLatenessSeconds: number;
+    readonly retentionSeconds: number;
+    readonly maxFutureSkewSeconds: number;
+  };
+  readonly iss: {
+    readonly apiUrl: string;
+    readonly fallbackApiUrl: string | undefined;
+    readonly tleUrl: string | undefined;
+    readonly pollIntervalSeconds: number;
+    readonly requestTimeoutSeconds: number;
+    readonly trackLength: number;
+  };
+  readonly generator: {
+    readonly tweetsPerInvocation: number;
+    readonly tweetsPerSecond: number;
+    readonly seed: string | undefined;
+  };
+  /** Local stage only: a Redis key that, when set, makes the counter fail its next batch (e2e retry test). */
+  readonly localFailureSwitchKey: string | undefined;
+}
+
+/** Thrown when the environment is invalid; `problems` has one line per bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration (${problems.length} problem(s)):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment into an {@link AppConfig}. Pure: pass any record to test it.
+ * @throws ConfigError naming every missing or invalid variable.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '(environment)');
+        const value = env[name];
+        return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.SLIDE_SECONDS > e.WINDOW_SECONDS || e.WINDOW_SECONDS % e.SLIDE_SECONDS !== 0) {
+    problems.push(
+      `SLIDE_SECONDS: must divide WINDOW_SECONDS (got ${e.SLIDE_SECONDS} and ${e.WINDOW_SECONDS})`,
+    );
+  }
+  if (e.KAFKA_SASL_MECHANISM.startsWith('scram') && !e.KAFKA_SASL_SECRET_ARN) {
+    problems.push('KAFKA_SASL_SECRET_ARN: required when KAFKA_SASL_MECHANISM is scram-sha-256/512');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const saslMechanism =
+    e.MSK_CLUSTER_ARN && e.KAFKA_SASL_MECHANISM === 'none' ? 'aws-iam' : e.KAFKA_SASL_MECHANISM;
+  return deepFreeze({
+    stage: e.STAGE,
+    logLevel: e.LOG_LEVEL,
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      mskClusterArn: e.MSK_CLUSTER_ARN,
+      saslMechanism,
+      saslSecretArn: e.KAFKA_SASL_SECRET_ARN,
+      // IAM and SCRAM on MSK are only offered on the TLS listeners.
+      ssl: e.KAFKA_SSL || saslMechanism !== 'none',
+    },
+    topics: {
+      tweets: e.TWEETS_TOPIC,
+      iss: e.ISS_TOPIC,
+      deadLetter: e.DLQ_TOPIC ?? `${e.TWEETS_TOPIC}.dlq`,
+    },
+    consumerGroupId: e.CONSUMER_GROUP_ID,
+    redis: { url: e.REDIS_URL, authSecretArn: e.REDIS_AUTH_SECRET_ARN, keyPrefix: e.REDIS_KEY_PREFIX },
+    windows: {
+      windowSeconds: e.WINDOW_SECONDS,
+      slideSeconds: e.SLIDE_SECONDS,
+      allowedLatenessSeconds: e.ALLOWED_LATENESS_SECONDS,
+      retentionSeconds: e.RETENTION_SECONDS,
+      maxFutureSkewSeconds: e.MAX_FUTURE_SKEW_SECONDS,
+    },
+    iss: {
+      apiUrl: e.ISS_API_URL,
+      fallbackApiUrl: e.ISS_FALLBACK_API_URL,
+      tleUrl: e.ISS_TLE_URL,
+      pollIntervalSeconds: e.ISS_POLL_INTERVAL,
+      requestTimeoutSeconds: e.ISS_REQUEST_TIMEOUT,
+      trackLength: e.ISS_TRACK_LENGTH,
+    },
+    generator: {
+      tweetsPerInvocation: e.TWEETS_PER_INVOCATION,
+      tweetsPerSecond: e.TWEETS_PER_SECOND,
+      seed: e.GENERATOR_SEED,
+    },
+    localFailureSwitchKey: e.STAGE === 'local' ? e.LOCAL_FAILURE_SWITCH_KEY : undefined,
+  });
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) deepFreeze(child);
+  }
+  return Object.freeze(value);
+}
