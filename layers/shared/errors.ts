@@ -18,7 +18,7 @@ export class ServiceUnavailableError extends Error {
     readonly location: string,
     cause?: unknown,
   ) {
-    const reason = cause instanceof Error ? `: ${cause.message}` : '';
+    const reason = cause instanceof Error ? `: ${cause.message.replace(/\.+$/, '')}` : '';
     super(`${service} is unreachable at ${location}${reason}. To fix: ${HOW_TO_START[service]}.`, { cause });
     this.name = 'ServiceUnavailableError';
   }

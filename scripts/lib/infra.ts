@@ -440,6 +440,7 @@ async function startKafka(
     // KRaft storage must be formatted once with a cluster id before the first start.
     const clusterId = execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], {
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
     })
       .trim()
       .split('\n')

@@ -1,0 +1,53 @@
+/**
+ * Three tiers (see README, "Tests"): unit needs no services; integration and e2e talk to the
+ * real Kafka broker and Redis server, which the global setup starts through scripts/infra.ts
+ * when they are not already up (and stops again afterwards only if it started them).
+ */
+
+// ESM-only packages are compiled to CommonJS for Jest along with our TypeScript.
+const esmOnly = ['@middy', 'satellite\\.js', 'cockatiel'];
+
+/** @type {import('jest').Config} */
+const shared = {
+  transform: {
+    '^.+\\.(t|j|mj)s$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+    ],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  moduleNameMapper: {
+    '^#layer/(.*)$': '<rootDir>/layers/shared/$1',
+    '^#state/(.*)$': '<rootDir>/state/$1',
+  },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  testEnvironment: 'node',
+};
+
+/** @type {import('jest').Config} */
+const config = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/support/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
+      slowTestThreshold: 30,
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/support/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
+      slowTestThreshold: 60,
+    },
+  ],
+  testTimeout: 60_000,
+  // Two cores: one worker per core keeps the broker responsive.
+  maxWorkers: 2,
+};
+
+export default config;
