@@ -43,6 +43,8 @@ const envSchema = z.object({
   KAFKA_SASL_MECHANISM: z.enum(['none', 'aws-iam', 'scram-sha-256', 'scram-sha-512']).default('none'),
   KAFKA_SASL_SECRET_ARN: optionalString,
   KAFKA_SSL: bool(false),
+  KAFKA_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
+  KAFKA_PRODUCER_BATCH_SIZE: positiveInt(500),
 
   TWEETS_TOPIC: z.string().min(1).default('tweets_topic'),
   ISS_TOPIC: z.string().min(1).default('iss-positions'),
@@ -71,6 +73,9 @@ const envSchema = z.object({
   ISS_POLL_INTERVAL: positiveNumber(5),
   ISS_REQUEST_TIMEOUT: positiveNumber(3),
   ISS_TRACK_LENGTH: positiveInt(120),
+  ISS_POSITION_TTL: positiveInt(3600),
+  ISS_POLL_DURATION: positiveNumber(55),
+  ISS_SGP4_FALLBACK: bool(true),
 
   TWEETS_PER_INVOCATION: positiveInt(600),
   TWEETS_PER_SECOND: nonNegativeInt(0),
@@ -92,6 +97,10 @@ export interface AppConfig {
     readonly saslMechanism: z.infer<typeof envSchema>['KAFKA_SASL_MECHANISM'];
     readonly saslSecretArn: string | undefined;
     readonly ssl: boolean;
+    /** Producer compression codec (kafkajs ships gzip without extra packages). */
+    readonly compression: 'gzip' | 'none';
+    /** Records per produce request. */
+    readonly producerBatchSize: number;
   };
   readonly topics: {
     readonly tweets: string;
@@ -118,6 +127,12 @@ export interface AppConfig {
     readonly pollIntervalSeconds: number;
     readonly requestTimeoutSeconds: number;
     readonly trackLength: number;
+    /** Seconds the position track lives in Redis without a new save. */
+    readonly positionTtlSeconds: number;
+    /** Longest polling time per invocation (also bounded by the invocation's remaining time). */
+    readonly pollDurationSeconds: number;
+    /** Whether SGP4 propagation from a TLE stands in when no API answers. */
+    readonly sgp4Fallback: boolean;
   };
   readonly generator: {
     readonly tweetsPerInvocation: number;
@@ -176,6 +191,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       saslSecretArn: e.KAFKA_SASL_SECRET_ARN,
       // IAM and SCRAM on MSK are only offered on the TLS listeners.
       ssl: e.KAFKA_SSL || saslMechanism !== 'none',
+      compression: e.KAFKA_COMPRESSION,
+      producerBatchSize: e.KAFKA_PRODUCER_BATCH_SIZE,
     },
     topics: {
       tweets: e.TWEETS_TOPIC,
@@ -198,6 +215,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       pollIntervalSeconds: e.ISS_POLL_INTERVAL,
       requestTimeoutSeconds: e.ISS_REQUEST_TIMEOUT,
       trackLength: e.ISS_TRACK_LENGTH,
+      positionTtlSeconds: e.ISS_POSITION_TTL,
+      pollDurationSeconds: e.ISS_POLL_DURATION,
+      sgp4Fallback: e.ISS_SGP4_FALLBACK,
     },
     generator: {
       tweetsPerInvocation: e.TWEETS_PER_INVOCATION,
