@@ -1,0 +1,17 @@
+/**
+ * The windowed-count state in Redis: the narrow interface the counter writes through and the HTTP
+ * function reads through. No Redis key of the counts is spelled outside `state/`.
+ */
+export {
+  type CounterStats,
+  compareCodePoints,
+  type RankedHashtag,
+  readCounterStats,
+  readTopHashtags,
+  readTopicClock,
+  readWindowHistory,
+  type TopHashtagsView,
+  type TopicClock,
+  type TopQuery,
+} from './read.ts';
+export { type WindowSettings, windowSettingsFrom } from './windows.ts';
