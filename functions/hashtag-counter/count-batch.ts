@@ -1,0 +1,219 @@
+/**
+ * Counting one Lambda batch of Kafka records, exactly once per record:
+ *
+ * 1. decode every record (bad ones become dead letters with a reason; nothing throws per record);
+ * 2. read the last applied offset of every partition in the batch (one command per topic);
+ * 3. send the fresh bad records (offset above the applied one) to the dead-letter topic and wait
+ *    for the acknowledgement;
+ * 4. apply each partition in one atomic Redis step that moves its offset (state/apply-step.lua).
+ *
+ * Order matters: the dead letters are durable before any offset moves past them. If the invocation
+ * dies between 3 and 4, Lambda retries the batch, the offsets have not moved, and the same letters
+ * are sent again (the dead-letter topic is at-least-once; its headers name topic, partition and
+ * offset, so duplicates are recognisable). If 4 ran first and the dead-letter write then failed,
+ * the retry would find the offset already moved and the bad records would be lost.
+ * Lambda retries a failed batch as a whole and keeps per-partition order:
+ * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
+ */
+
+import type { Redis } from 'ioredis';
+import type { Logger } from '#layer/logger.ts';
+import {
+  applyPartitionStep,
+  type CountableRecord,
+  type CounterStats,
+  readAppliedOffsets,
+  type WindowSettings,
+} from '#state/index.ts';
+import type { DeadLetter, DeadLetterSink } from './dead-letter.ts';
+import { type KafkaEvent, type PartitionRecords, partitionsOf } from './event.ts';
+import { type DecodeLimits, decodeTweet } from './tweet.ts';
+
+export interface CounterDependencies {
+  readonly redis: Redis;
+  readonly settings: WindowSettings;
+  readonly consumerGroup: string;
+  readonly deadLetters: DeadLetterSink;
+  readonly limits: DecodeLimits;
+  /** Local stage only: when this Redis key exists it is deleted and the batch fails (retry tests). */
+  readonly failureSwitchKey?: string | undefined;
+  readonly logger?: Logger;
+}
+
+/** What happened to one partition's records. */
+export interface PartitionOutcome extends CounterStats {
+  readonly topic: string;
+  readonly partition: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  readonly records: number;
+}
+
+export interface BatchOutcome {
+  readonly partitions: PartitionOutcome[];
+  /** Per topic: accepted, late, duplicate and rejected records of this batch. */
+  readonly topics: Record<string, CounterStats & { records: number }>;
+  readonly deadLetters: number;
+  /** Reason code -> records rejected for it in this batch. */
+  readonly rejections: Record<string, number>;
+}
+
+/** Thrown by the local failure switch. */
+export class InjectedFailureError extends Error {
+  override name = 'InjectedFailureError';
+}
+
+/** Thrown when a partition step keeps losing the offset race (another invocation on the same partition). */
+export class OffsetConflictError extends Error {
+  override name = 'OffsetConflictError';
+}
+
+const MAX_PLAN_ATTEMPTS = 3;
+
+interface DecodedPartition {
+  readonly source: PartitionRecords;
+  readonly valid: CountableRecord[];
+  readonly rejected: Array<DeadLetter & { code: string }>;
+}
+
+/**
+ * Counts `event` into Redis. Resolves when every partition is applied; throws (so that Lambda
+ * retries the whole batch) when Redis or the dead-letter write fails. A retry is exact.
+ */
+export async function countBatch(event: KafkaEvent, deps: CounterDependencies): Promise<BatchOutcome> {
+  const decoded = decodePartitions(partitionsOf(event), deps.limits);
+
+  if (deps.failureSwitchKey !== undefined && (await deps.redis.getdel(deps.failureSwitchKey)) !== null) {
+    throw new InjectedFailureError(
+      `local failure switch ${deps.failureSwitchKey} was set: failing this batch`,
+    );
+  }
+
+  const applied = await readOffsets(deps, decoded);
+  const fresh = decoded.flatMap((p) =>
+    p.rejected.filter((r) => isFresh(r.record.offset, applied.get(p.source))),
+  );
+  await deps.deadLetters.send(fresh);
+
+  const rejections: Record<string, number> = {};
+  for (const letter of fresh) rejections[letter.code] = (rejections[letter.code] ?? 0) + 1;
+
+  // One step per partition, issued together: one connection keeps them in order, so the watermark
+  // a step sees is the one the previous partitions left.
+  const settled = await Promise.allSettled(
+    decoded.map((p) => applyPartition(deps, p, applied.get(p.source) ?? null)),
+  );
+  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
+  if (failures.length > 0) {
+    const appliedCount = settled.length - failures.length;
+    deps.logger?.error('partition steps failed; the batch will be retried', {
+      appliedPartitions: appliedCount,
+      failedPartitions: failures.length,
+      error: failures[0] instanceof Error ? failures[0].message : String(failures[0]),
+    });
+    throw failures[0];
+  }
+
+  const partitions = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  // A null-prototype object: `__proto__` is a legal Kafka topic name.
+  const topics: BatchOutcome['topics'] = Object.create(null);
+  for (const p of partitions) {
+    const t = topics[p.topic] ?? { records: 0, accepted: 0, late: 0, duplicate: 0, rejected: 0 };
+    topics[p.topic] = t;
+    t.records += p.records;
+    t.accepted += p.accepted;
+    t.late += p.late;
+    t.duplicate += p.duplicate;
+    t.rejected += p.rejected;
+  }
+  return { partitions, topics, deadLetters: fresh.length, rejections };
+}
+
+function decodePartitions(partitions: PartitionRecords[], limits: DecodeLimits): DecodedPartition[] {
+  return partitions.map((source) => {
+    const valid: CountableRecord[] = [];
+    const rejected: DecodedPartition['rejected'] = [];
+    for (const record of source.records) {
+      const bytes = record.value === null ? null : Buffer.from(record.value, 'base64');
+      const tweet = decodeTweet(bytes, record.timestamp, limits);
+      if (tweet.ok)
+        valid.push({ offset: record.offset, eventTime: tweet.eventTime, hashtags: tweet.hashtags });
+      else rejected.push({ record, reason: tweet.reason, code: tweet.code });
+    }
+    return { source, valid, rejected };
+  });
+}
+
+async function readOffsets(
+  deps: CounterDependencies,
+  decoded: DecodedPartition[],
+): Promise<Map<PartitionRecords, number | null>> {
+  const byTopic = new Map<string, DecodedPartition[]>();
+  for (const p of decoded) byTopic.set(p.source.topic, [...(byTopic.get(p.source.topic) ?? []), p]);
+  const result = new Map<PartitionRecords, number | null>();
+  await Promise.all(
+    [...byTopic].map(async ([topic, parts]) => {
+      const offsets = await readAppliedOffsets(
+        deps.redis,
+        deps.settings,
+        deps.consumerGroup,
+        topic,
+        parts.map((p) => p.source.partition),
+      );
+      for (const p of parts) result.set(p.source, offsets.get(p.source.partition) ?? null);
+    }),
+  );
+  return result;
+}
+
+function isFresh(offset: number, applied: number | null | undefined): boolean {
+  return applied === null || applied === undefined || offset > applied;
+}
+
+async function applyPartition(
+  deps: CounterDependencies,
+  partition: DecodedPartition,
+  appliedOffset: number | null,
+): Promise<PartitionOutcome> {
+  const { source } = partition;
+  const records = source.records;
+  let expected = appliedOffset;
+  for (let attempt = 1; attempt <= MAX_PLAN_ATTEMPTS; attempt++) {
+    const freshRecords = records.filter((r) => isFresh(r.offset, expected));
+    const valid = partition.valid.filter((r) => isFresh(r.offset, expected));
+    const rejected = freshRecords.length - valid.length;
+    const duplicate = records.length - freshRecords.length;
+    const result = await applyPartitionStep(deps.redis, deps.settings, {
+      consumerGroup: deps.consumerGroup,
+      topic: source.topic,
+      partition: source.partition,
+      expectedOffset: expected,
+      newOffset: freshRecords.at(-1)?.offset ?? null,
+      records: valid,
+      duplicates: duplicate,
+      rejected,
+    });
+    if (result.status === 'applied') {
+      return {
+        topic: source.topic,
+        partition: source.partition,
+        firstOffset: records[0]?.offset ?? -1,
+        lastOffset: records.at(-1)?.offset ?? -1,
+        records: records.length,
+        accepted: result.accepted,
+        late: result.late,
+        duplicate,
+        rejected,
+      };
+    }
+    deps.logger?.warn('offset moved under this invocation; re-planning the partition', {
+      topicPartition: `${source.topic}-${source.partition}`,
+      expectedOffset: expected,
+      storedOffset: result.storedOffset,
+    });
+    expected = result.storedOffset;
+  }
+  throw new OffsetConflictError(
+    `${source.topic}-${source.partition}: the applied offset kept moving during ${MAX_PLAN_ATTEMPTS} attempts`,
+  );
+}

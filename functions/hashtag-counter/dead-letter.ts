@@ -1,0 +1,60 @@
+/**
+ * The dead-letter topic: records that cannot be counted, as their original bytes (key, value and
+ * headers), plus headers naming where they came from and why they were rejected.
+ */
+
+import type { IHeaders } from 'kafkajs';
+import type { Producer } from '#layer/kafka.ts';
+import type { KafkaRecordRef } from './event.ts';
+
+/** Header names added to every dead letter. */
+export const DLQ_HEADERS = {
+  topic: 'dlq-original-topic',
+  partition: 'dlq-original-partition',
+  offset: 'dlq-original-offset',
+  timestamp: 'dlq-original-timestamp',
+  reason: 'dlq-reason',
+} as const;
+
+/** One rejected record and why. */
+export interface DeadLetter {
+  readonly record: KafkaRecordRef;
+  readonly reason: string;
+}
+
+/** Where dead letters go. `send` resolves once every letter is acknowledged, and throws otherwise. */
+export interface DeadLetterSink {
+  send(letters: readonly DeadLetter[]): Promise<void>;
+}
+
+/**
+ * A sink writing to `topic` with `producer` (the layer's idempotent producer: acks from all
+ * in-sync replicas, so a resolved send is durable).
+ */
+export function kafkaDeadLetterSink(producer: () => Promise<Producer>, topic: string): DeadLetterSink {
+  return {
+    async send(letters) {
+      if (letters.length === 0) return;
+      const p = await producer();
+      await p.send({ topic, acks: -1, messages: letters.map(toMessage) });
+    },
+  };
+}
+
+function toMessage({ record, reason }: DeadLetter) {
+  const headers: IHeaders = {};
+  // Original headers first (Lambda gives each as an array of byte values), ours win on a clash.
+  for (const header of record.headers) {
+    for (const [name, bytes] of Object.entries(header)) headers[name] = Buffer.from(bytes);
+  }
+  headers[DLQ_HEADERS.topic] = record.topic;
+  headers[DLQ_HEADERS.partition] = String(record.partition);
+  headers[DLQ_HEADERS.offset] = String(record.offset);
+  headers[DLQ_HEADERS.timestamp] = String(record.timestamp);
+  headers[DLQ_HEADERS.reason] = reason;
+  return {
+    key: record.key === null ? null : Buffer.from(record.key, 'base64'),
+    value: record.value === null ? null : Buffer.from(record.value, 'base64'),
+    headers,
+  };
+}

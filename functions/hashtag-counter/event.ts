@@ -1,0 +1,93 @@
+/**
+ * The Kafka event as Lambda delivers it (MSK `aws:kafka` and `SelfManagedKafka` share the record
+ * shape): `records` keyed by `topic-partition`, values base64, headers as arrays of byte values.
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html
+ *
+ * The envelope is AWS's, so a malformed one is a bug to surface (it throws); what a producer put
+ * inside a record is never trusted (see tweet.ts).
+ */
+import type { MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
+import { z } from 'zod';
+
+export type KafkaEvent = MSKEvent | SelfManagedKafkaEvent;
+
+/** One record, addressed by topic, partition and offset. */
+export interface KafkaRecordRef {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Kafka timestamp, epoch ms. */
+  readonly timestamp: number;
+  /** Base64 as delivered; null when absent (tombstone). */
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: ReadonlyArray<Readonly<Record<string, readonly number[]>>>;
+}
+
+/** The records of one partition, in offset order. */
+export interface PartitionRecords {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: KafkaRecordRef[];
+}
+
+const recordSchema = z.object({
+  topic: z.string().min(1),
+  partition: z.number().int().nonnegative(),
+  offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  timestamp: z.number(),
+  key: z.string().nullish(),
+  value: z.string().nullish(),
+  headers: z.array(z.record(z.string(), z.array(z.number().int().min(0).max(255)))).optional(),
+});
+
+const eventSchema = z.object({
+  eventSource: z.enum(['aws:kafka', 'SelfManagedKafka']),
+  records: z.record(z.string(), z.array(z.unknown())),
+});
+
+/** Thrown when the event is not a Kafka event as AWS documents it. */
+export class MalformedEventError extends Error {
+  override name = 'MalformedEventError';
+}
+
+/**
+ * The event's records grouped by topic and partition (sorted by topic, then partition number),
+ * each partition in offset order.
+ * @throws MalformedEventError when the envelope is not an MSK or self-managed Kafka event.
+ */
+export function partitionsOf(event: KafkaEvent): PartitionRecords[] {
+  const envelope = eventSchema.safeParse(event);
+  if (!envelope.success) throw new MalformedEventError(`not a Kafka event: ${envelope.error.message}`);
+  const byPartition = new Map<string, PartitionRecords>();
+  for (const [group, records] of Object.entries(envelope.data.records)) {
+    for (const raw of records) {
+      const parsed = recordSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw new MalformedEventError(`malformed record under "${group}": ${parsed.error.message}`);
+      }
+      const r = parsed.data;
+      const id = `${r.topic}\u0000${r.partition}`;
+      let partition = byPartition.get(id);
+      if (partition === undefined) {
+        partition = { topic: r.topic, partition: r.partition, records: [] };
+        byPartition.set(id, partition);
+      }
+      partition.records.push({
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+        timestamp: r.timestamp,
+        key: r.key ?? null,
+        value: r.value ?? null,
+        headers: r.headers ?? [],
+      });
+    }
+  }
+  const partitions = [...byPartition.values()];
+  for (const p of partitions) p.records.sort((a, b) => a.offset - b.offset);
+  return partitions.sort((a, b) =>
+    a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+  );
+}

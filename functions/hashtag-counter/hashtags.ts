@@ -1,0 +1,58 @@
+/**
+ * Hashtags as the counter understands them: `#` followed by letters, marks, digits, connector
+ * punctuation (`_`) and emoji, at most {@link MAX_HASHTAG_CODE_POINTS} code points. Grouping is by a
+ * case-folded NFC key (`#Spark`, `#spark` and `#SPARK` are one trend); the NFC spelling as written is
+ * kept as the candidate display form.
+ */
+import type { Hashtag } from '#state/index.ts';
+
+export const MAX_HASHTAG_CODE_POINTS = 100;
+
+const BODY_CHAR = String.raw`[\p{L}\p{M}\p{N}\p{Pc}\p{Extended_Pictographic}\p{Emoji_Modifier}\u200D\uFE0F]`;
+// Not preceded by a word character, so `C#` or `a#b` are not hashtags.
+const TAG_IN_TEXT = new RegExp(String.raw`(?<![\p{L}\p{M}\p{N}\p{Pc}&])#(${BODY_CHAR}+)`, 'gu');
+const WHOLE_TAG = new RegExp(String.raw`^#?(${BODY_CHAR}+)$`, 'u');
+
+// Normalising is the costly part of extraction and the same few hundred tags recur: memoise,
+// and forget everything when the memo grows past a bound (a warm container lives for hours).
+const MEMO_LIMIT = 50_000;
+const memo = new Map<string, Hashtag | null>();
+
+/**
+ * The hashtag spelled by `raw` (`#Spark` or `Spark`), or null when it is not a valid hashtag (empty,
+ * too long, or holding characters a hashtag cannot have: spaces, punctuation, control characters).
+ */
+export function parseHashtag(raw: string): Hashtag | null {
+  let tag = memo.get(raw);
+  if (tag === undefined) {
+    tag = normalise(raw);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(raw, tag);
+  }
+  return tag;
+}
+
+/** Every distinct hashtag (by key) in `text`, in order of first appearance; invalid ones are skipped. */
+export function hashtagsInText(text: string): Hashtag[] {
+  const found: Hashtag[] = [];
+  if (!text.includes('#')) return found;
+  for (const match of text.matchAll(TAG_IN_TEXT)) {
+    const tag = parseHashtag(match[0]);
+    if (tag !== null && !found.some((t) => t.key === tag.key)) found.push(tag);
+  }
+  return found;
+}
+
+function normalise(raw: string): Hashtag | null {
+  const nfc = raw.normalize('NFC');
+  const match = WHOLE_TAG.exec(nfc);
+  const body = match?.[1];
+  if (body === undefined) return null;
+  let codePoints = 0;
+  for (const _ of body) codePoints += 1;
+  if (codePoints > MAX_HASHTAG_CODE_POINTS) return null;
+  const form = `#${body}`;
+  // Upper then lower approximates Unicode case folding (ß -> ss, final sigma -> σ).
+  const key = form.toUpperCase().toLowerCase().normalize('NFC');
+  return { key, form };
+}

@@ -1,0 +1,124 @@
+/**
+ * Decoding one Kafka record value into something countable: base64 -> bytes -> strict UTF-8 ->
+ * JSON -> the seed-era tweet shape (zod) -> event time and hashtags. Every failure is a
+ * {@link Rejection} with a reason for the dead-letter topic; nothing here throws on bad input.
+ */
+import { isUtf8 } from 'node:buffer';
+import { z } from 'zod';
+import type { Hashtag } from '#state/index.ts';
+import { hashtagsInText, parseHashtag } from './hashtags.ts';
+
+/** Bounds on what a record may hold. */
+export interface DecodeLimits {
+  /** Largest record value accepted, in bytes (a tweet is well under 2 KiB). */
+  readonly maxValueBytes: number;
+  /** How far the event time may be ahead of the record's Kafka timestamp, in ms. */
+  readonly maxFutureSkewMs: number;
+}
+
+export const DEFAULT_MAX_VALUE_BYTES = 16 * 1024;
+
+/** Why a record could not be counted (the `dlq-reason` header starts with the code). */
+export type RejectionCode =
+  | 'no-value'
+  | 'too-large'
+  | 'not-utf8'
+  | 'not-json'
+  | 'invalid-shape'
+  | 'invalid-event-time'
+  | 'future-event-time'
+  | 'invalid-hashtag'
+  | 'no-hashtag';
+
+export interface Rejection {
+  readonly ok: false;
+  readonly code: RejectionCode;
+  /** Human-readable, bounded in length. */
+  readonly reason: string;
+}
+
+export interface DecodedTweet {
+  readonly ok: true;
+  /** Event time, epoch ms. */
+  readonly eventTime: number;
+  readonly hashtags: readonly Hashtag[];
+}
+
+/**
+ * The tweet as the Spark-era producer wrote it:
+ * `{"usuario": "@SparkGuru", "texto": "proyecto sobre #Spark", "hashtag_principal": "#Spark", "timestamp": 1733940000.25}`.
+ * Unknown fields are ignored (and never copied: zod builds a fresh object, so `__proto__` keys are inert).
+ */
+export const tweetSchema = z.object({
+  usuario: z.string().max(512),
+  texto: z.string().max(8192),
+  hashtag_principal: z.string().max(1024).nullish(),
+  /** Event time, epoch seconds (fractions allowed). */
+  timestamp: z.number(),
+});
+
+/**
+ * Decodes one record value (base64, as the Lambda event carries it).
+ * @param kafkaTimestampMs the record's Kafka timestamp: the reference for "too far in the future",
+ *   so that a redelivered record gets the same verdict as the first time.
+ */
+export function decodeTweet(
+  bytes: Buffer | null,
+  kafkaTimestampMs: number,
+  limits: DecodeLimits,
+): DecodedTweet | Rejection {
+  if (bytes === null) return reject('no-value', 'record has no value (tombstone)');
+  if (bytes.length > limits.maxValueBytes) {
+    return reject('too-large', `value is ${bytes.length} bytes, more than ${limits.maxValueBytes}`);
+  }
+  if (!isUtf8(bytes)) return reject('not-utf8', 'value is not valid UTF-8');
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    return reject('not-json', `value is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = tweetSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
+    );
+    return reject('invalid-shape', `not a tweet: ${problems.join('; ')}`);
+  }
+  const tweet = parsed.data;
+
+  const eventTime = Math.round(tweet.timestamp * 1000);
+  if (!Number.isSafeInteger(eventTime) || eventTime <= 0) {
+    return reject('invalid-event-time', `timestamp ${tweet.timestamp} is not a positive epoch-seconds time`);
+  }
+  if (Number.isFinite(kafkaTimestampMs) && eventTime > kafkaTimestampMs + limits.maxFutureSkewMs) {
+    return reject(
+      'future-event-time',
+      `timestamp ${tweet.timestamp} is more than ${limits.maxFutureSkewMs / 1000} s after the record's Kafka timestamp ${kafkaTimestampMs}`,
+    );
+  }
+
+  const principal = tweet.hashtag_principal;
+  if (principal !== undefined && principal !== null && principal !== '') {
+    const tag = parseHashtag(principal);
+    if (tag === null)
+      return reject('invalid-hashtag', `hashtag_principal is not a hashtag: ${preview(principal)}`);
+    return { ok: true, eventTime, hashtags: [tag] };
+  }
+  const tags = hashtagsInText(tweet.texto);
+  if (tags.length === 0) return reject('no-hashtag', 'no hashtag_principal and no #hashtag in texto');
+  return { ok: true, eventTime, hashtags: tags };
+}
+
+function reject(code: RejectionCode, detail: string): Rejection {
+  return {
+    ok: false,
+    code,
+    reason: `${code}: ${detail.length > 300 ? `${detail.slice(0, 300)}...` : detail}`,
+  };
+}
+
+/** A short, printable excerpt (control characters escaped) for reasons and logs. */
+function preview(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
+}
