@@ -1,0 +1,246 @@
+/**
+ * The Kafka event-source emulator: for each `kafka`/`msk` event of serverless.yml, a kafkajs consumer
+ * in the event's consumer group feeds per-partition workers (see partition-worker.ts) that invoke
+ * the function with AWS-shaped batches and commit offsets only after success.
+ *
+ * kafkajs is used with eachBatch, autoCommit off and manual offset resolution: it only fetches;
+ * delivery, retries and commits are ours. A partition whose buffer holds two batches is paused
+ * until it drains. On every rebalance the workers are replaced: each successor waits for its
+ * predecessor's batch in flight, so a partition never has two batches in flight.
+ */
+import { type Admin, type Consumer, type EachBatchPayload, Kafka, type LogEntry, logLevel } from 'kafkajs';
+import { AWS_KAFKA_LIMITS, type BatchLimits } from './batching.ts';
+import type { EventOrigin, KafkaLambdaEvent } from './event-shape.ts';
+import { type BatchOutcome, errorText, PartitionWorker, type WorkerLog } from './partition-worker.ts';
+import { batchRetryPolicy, DEFAULT_RETRY, type RetrySettings } from './retry.ts';
+import type { EventSourceMapping } from './sources.ts';
+
+export interface MappingStats {
+  readonly functionKey: string;
+  readonly topic: string;
+  readonly consumerGroupId: string;
+  readonly records: number;
+  readonly batches: number;
+  readonly failedInvocations: number;
+  readonly assignedPartitions: readonly number[];
+}
+
+export interface EmulatorOptions {
+  readonly mappings: readonly EventSourceMapping[];
+  /** Invokes a function by name; rejects when the invocation failed. */
+  invoke(functionName: string, event: KafkaLambdaEvent): Promise<void>;
+  readonly log: WorkerLog;
+  readonly retry?: RetrySettings;
+  readonly clientId?: string;
+  onBatch?(mapping: EventSourceMapping, outcome: BatchOutcome): void;
+}
+
+/** Thrown at start when the topic of an event does not exist on the broker. */
+export class MissingTopicError extends Error {
+  override name = 'MissingTopicError';
+}
+
+function kafkaLog(log: WorkerLog, context: string) {
+  return () =>
+    ({ level, log: entry }: LogEntry) => {
+      const text = `kafkajs ${context}: ${entry.message}${entry.error ? ` (${entry.error})` : ''}`;
+      if (level === logLevel.ERROR) log.error(text);
+      else if (level === logLevel.WARN) log.warn(text);
+    };
+}
+
+class MappingConsumer {
+  private readonly kafka: Kafka;
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly workers = new Map<number, PartitionWorker>();
+  /** Predecessors still finishing their batch in flight, by partition, resolving to their committed offset. */
+  private readonly stopping = new Map<number, Promise<number>>();
+  private readonly limits: BatchLimits;
+  private readonly origin: EventOrigin;
+  private readonly retryPolicy;
+  private assigned: number[] = [];
+  records = 0;
+  batches = 0;
+  failedInvocations = 0;
+
+  constructor(
+    readonly mapping: EventSourceMapping,
+    private readonly options: EmulatorOptions,
+  ) {
+    const context = `${mapping.functionKey} <- ${mapping.topic}`;
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'kafka-event-source',
+      brokers: [...mapping.bootstrapServers],
+      connectionTimeout: 3000,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLog(options.log, context),
+    });
+    this.consumer = this.kafka.consumer({
+      groupId: mapping.consumerGroupId,
+      // Short fetch waits keep shutdown quick; the batching window is ours, not the broker's.
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+    });
+    this.admin = this.kafka.admin();
+    this.limits = {
+      maxRecords: mapping.batchSize,
+      maxBytes: AWS_KAFKA_LIMITS.maxPayloadBytes,
+      windowMs: mapping.batchingWindowMs,
+    };
+    this.origin =
+      mapping.kind === 'msk'
+        ? { kind: 'msk', bootstrapServers: mapping.bootstrapServers, clusterArn: mapping.clusterArn ?? '' }
+        : { kind: 'kafka', bootstrapServers: mapping.bootstrapServers };
+    this.retryPolicy = batchRetryPolicy(options.retry ?? DEFAULT_RETRY);
+  }
+
+  get assignedPartitions(): readonly number[] {
+    return this.assigned;
+  }
+
+  async start(): Promise<void> {
+    const { topic, consumerGroupId, startingPosition } = this.mapping;
+    await this.admin.connect();
+    const topics = await this.admin.listTopics();
+    if (!topics.includes(topic)) {
+      throw new MissingTopicError(
+        `Topic "${topic}" (event of function ${this.mapping.functionKey}) does not exist on ${this.mapping.bootstrapServers.join(',')}. Create it with \`npm run infra:up\` (TWEETS_TOPIC=${topic}) or your Kafka tools.`,
+      );
+    }
+    if (startingPosition === 'AT_TIMESTAMP') await this.seekToTimestampIfNew();
+
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assigned = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+      this.replaceWorkers();
+    });
+    await this.consumer.connect();
+    // Without committed offsets the group starts where the event says: TRIM_HORIZON = earliest.
+    await this.consumer.subscribe({ topics: [topic], fromBeginning: startingPosition !== 'LATEST' });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      // Partitions are independent, as in AWS: each has its own worker and batch in flight.
+      partitionsConsumedConcurrently: 64,
+      eachBatch: (payload) => this.onFetch(payload),
+    });
+    this.options.log.info(
+      `${this.mapping.functionKey} <- ${topic}: consuming as group "${consumerGroupId}" (batch ${this.limits.maxRecords}, window ${this.limits.windowMs} ms, start ${startingPosition})`,
+    );
+  }
+
+  private async seekToTimestampIfNew(): Promise<void> {
+    const { topic, consumerGroupId, startingPositionTimestamp } = this.mapping;
+    const [committed] = await this.admin.fetchOffsets({ groupId: consumerGroupId, topics: [topic] });
+    if (committed?.partitions.some((p) => Number(p.offset) >= 0)) return;
+    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(
+      topic,
+      (startingPositionTimestamp ?? 0) * 1000,
+    );
+    await this.admin.setOffsets({ groupId: consumerGroupId, topic, partitions: offsets });
+  }
+
+  private replaceWorkers(): void {
+    for (const [partition, worker] of this.workers) this.stopping.set(partition, worker.stop());
+    this.workers.clear();
+  }
+
+  private worker(partition: number): PartitionWorker {
+    let worker = this.workers.get(partition);
+    if (worker) return worker;
+    const { topic } = this.mapping;
+    worker = new PartitionWorker(
+      {
+        topic,
+        partition,
+        origin: this.origin,
+        limits: this.limits,
+        retryPolicy: this.retryPolicy,
+        log: this.options.log,
+        invoke: (event) => this.options.invoke(this.mapping.functionName, event),
+        commit: (nextOffset) => this.consumer.commitOffsets([{ topic, partition, offset: nextOffset }]),
+        onBatch: (outcome) => {
+          this.records += outcome.records;
+          this.batches += 1;
+          this.options.onBatch?.(this.mapping, outcome);
+        },
+        onFailure: () => {
+          this.failedInvocations += 1;
+        },
+      },
+      this.stopping.get(partition) ?? Promise.resolve(-1),
+    );
+    this.workers.set(partition, worker);
+    return worker;
+  }
+
+  private async onFetch({ batch, resolveOffset, heartbeat, pause, isStale, isRunning }: EachBatchPayload) {
+    if (isStale() || !isRunning() || batch.messages.length === 0) return;
+    const worker = this.worker(batch.partition);
+    worker.push(batch.messages);
+    // Resolving only moves kafkajs's fetch position; commits happen after the function succeeded.
+    resolveOffset(batch.lastOffset());
+    if (worker.full) worker.pausedUntilDrained(pause());
+    await heartbeat();
+  }
+
+  /** Total lag: records on the broker that the group has not committed yet. */
+  async lag(): Promise<number> {
+    const { topic, consumerGroupId } = this.mapping;
+    const [ends, [committed]] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.admin.fetchOffsets({ groupId: consumerGroupId, topics: [topic] }),
+    ]);
+    let lag = 0;
+    for (const end of ends) {
+      const done = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+      lag += Math.max(0, Number(end.high) - (done >= 0 ? done : Number(end.low)));
+    }
+    return lag;
+  }
+
+  async stop(): Promise<void> {
+    // Workers first: a batch in flight finishes and is committed while the consumer still runs.
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+    await Promise.all([...this.stopping.values()]);
+    this.workers.clear();
+    await this.consumer
+      .disconnect()
+      .catch((error) => this.options.log.warn(`consumer disconnect: ${errorText(error)}`));
+    await this.admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Runs every mapping until `stop()`. */
+export class KafkaEventSourceEmulator {
+  private readonly consumers: MappingConsumer[];
+
+  constructor(private readonly options: EmulatorOptions) {
+    this.consumers = options.mappings.map((m) => new MappingConsumer(m, options));
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.start()));
+  }
+
+  stats(): MappingStats[] {
+    return this.consumers.map((c) => ({
+      functionKey: c.mapping.functionKey,
+      topic: c.mapping.topic,
+      consumerGroupId: c.mapping.consumerGroupId,
+      records: c.records,
+      batches: c.batches,
+      failedInvocations: c.failedInvocations,
+      assignedPartitions: c.assignedPartitions,
+    }));
+  }
+
+  /** Lag per mapping, in the order of `stats()`; undefined where the broker did not answer. */
+  async lag(): Promise<Array<number | undefined>> {
+    return Promise.all(this.consumers.map((c) => c.lag().catch(() => undefined)));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop()));
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * One topic-partition's delivery loop, as AWS's event source mapping runs it: records buffered in
+ * offset order; one batch in flight at a time; a batch leaves when it is full (records or bytes)
+ * or its batching window has passed; a failed batch is retried whole with backoff; the offset is
+ * committed only after the function succeeded.
+ */
+// https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-process.html (per-partition order, batching)
+import type { RetryPolicy } from 'cockatiel';
+import { type BatchLimits, msUntilDue, nextBatchCount } from './batching.ts';
+import {
+  type ConsumedMessage,
+  type EventOrigin,
+  type KafkaLambdaEvent,
+  type KafkaLambdaRecord,
+  recordPayloadBytes,
+  toLambdaEvent,
+  toLambdaRecord,
+} from './event-shape.ts';
+
+export interface BatchOutcome {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: number;
+  readonly bytes: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  /** Invocations it took (1 when the first one succeeded). */
+  readonly attempts: number;
+  readonly durationMs: number;
+}
+
+export interface WorkerLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface PartitionWorkerDeps {
+  readonly topic: string;
+  readonly partition: number;
+  readonly origin: EventOrigin;
+  readonly limits: BatchLimits;
+  readonly retryPolicy: RetryPolicy;
+  /** Invokes the function; rejects when the invocation failed (FunctionError or unreachable). */
+  invoke(event: KafkaLambdaEvent): Promise<void>;
+  /** Commits `nextOffset` (the offset after the batch's last record) for the consumer group. */
+  commit(nextOffset: string): Promise<void>;
+  onBatch?(outcome: BatchOutcome): void;
+  onFailure?(error: unknown, attempt: number): void;
+  readonly log: WorkerLog;
+  readonly now?: () => number;
+}
+
+interface Buffered {
+  readonly record: KafkaLambdaRecord;
+  readonly bytes: number;
+  readonly arrivedMs: number;
+}
+
+export class PartitionWorker {
+  private readonly buffer: Buffered[] = [];
+  private bufferedBytes = 0;
+  private lastPushedOffset = -1;
+  private readonly abort = new AbortController();
+  private wake: (() => void) | undefined;
+  private resume: (() => void) | undefined;
+  private readonly envelopeBytes: number;
+  private readonly now: () => number;
+  private readonly done: Promise<number>;
+  private committedNext: number;
+
+  /**
+   * @param after resolves when the previous owner of this partition has stopped, with the offset
+   *   it committed up to: records below it are not delivered again.
+   */
+  constructor(
+    private readonly deps: PartitionWorkerDeps,
+    after: Promise<number> = Promise.resolve(-1),
+  ) {
+    this.now = deps.now ?? Date.now;
+    const empty = JSON.stringify(toLambdaEvent(deps.origin, []));
+    // The event around the records: the envelope plus `"topic-partition":[ ]`.
+    this.envelopeBytes = Buffer.byteLength(empty) + Buffer.byteLength(`"${deps.topic}-${deps.partition}":[]`);
+    this.committedNext = -1;
+    this.done = after.then((committed) => {
+      this.committedNext = committed;
+      this.dropBelow(committed);
+      return this.run();
+    });
+  }
+
+  /** Records waiting to be delivered. */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  /** True when the buffer holds more than two batches: the consumer should pause the partition. */
+  get full(): boolean {
+    return (
+      this.buffer.length >= 2 * this.deps.limits.maxRecords || this.bufferedBytes >= this.deps.limits.maxBytes
+    );
+  }
+
+  /** Remembers how to resume the paused partition once the buffer has drained to one batch. */
+  pausedUntilDrained(resume: () => void): void {
+    this.resume = resume;
+  }
+
+  /** Appends messages in offset order; offsets at or below the last one seen are duplicates and dropped. */
+  push(messages: readonly ConsumedMessage[]): void {
+    const arrivedMs = this.now();
+    for (const message of messages) {
+      const offset = Number(message.offset);
+      if (offset <= this.lastPushedOffset || offset < this.committedNext) continue;
+      const record = toLambdaRecord(this.deps.topic, this.deps.partition, message);
+      const bytes = recordPayloadBytes(record);
+      this.buffer.push({ record, bytes, arrivedMs });
+      this.bufferedBytes += bytes;
+      this.lastPushedOffset = offset;
+    }
+    this.wake?.();
+  }
+
+  /**
+   * Stops after the batch in flight (if any) has finished and been committed; buffered records are
+   * left uncommitted, so the consumer group delivers them again. Resolves with the next offset
+   * committed by this worker (-1 if none).
+   */
+  stop(): Promise<number> {
+    this.abort.abort();
+    // A partition paused for this worker must not stay paused for its successor.
+    this.resume?.();
+    this.resume = undefined;
+    this.wake?.();
+    return this.done;
+  }
+
+  private dropBelow(offset: number): void {
+    while (this.buffer.length > 0 && (this.buffer[0]?.record.offset ?? offset) < offset) {
+      const head = this.buffer.shift();
+      if (head) this.bufferedBytes -= head.bytes;
+    }
+  }
+
+  private async waitForBatch(): Promise<boolean> {
+    const { signal } = this.abort;
+    while (!signal.aborted) {
+      const due = msUntilDue(
+        { count: this.buffer.length, bytes: this.bufferedBytes, oldestArrivalMs: this.buffer[0]?.arrivedMs },
+        this.deps.limits,
+        this.envelopeBytes,
+        this.now(),
+      );
+      if (due === 0) return true;
+      await new Promise<void>((resolve) => {
+        const timer = Number.isFinite(due) ? setTimeout(resolve, due) : undefined;
+        this.wake = () => {
+          if (timer) clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+    return false;
+  }
+
+  private async run(): Promise<number> {
+    const { topic, partition, log } = this.deps;
+    while (await this.waitForBatch()) {
+      const count = nextBatchCount(
+        this.buffer.map((b) => b.bytes),
+        this.deps.limits,
+        this.envelopeBytes,
+      );
+      const batch = this.buffer.slice(0, count);
+      const first = batch[0]?.record.offset ?? 0;
+      const last = batch[batch.length - 1]?.record.offset ?? first;
+      const bytes = batch.reduce((sum, b) => sum + b.bytes, this.envelopeBytes);
+      if (bytes > this.deps.limits.maxBytes) {
+        log.warn(
+          `${topic}-${partition}: record at offset ${first} alone makes a ${bytes}-byte event, above AWS's 6 MB invoke limit`,
+        );
+      }
+      const event = toLambdaEvent(
+        this.deps.origin,
+        batch.map((b) => b.record),
+      );
+      const started = this.now();
+      let attempts = 0;
+      try {
+        // The same event, whole, on every attempt: AWS retries the batch, never a part of it.
+        await this.deps.retryPolicy.execute(async ({ attempt }) => {
+          attempts = attempt + 1;
+          try {
+            await this.deps.invoke(event);
+          } catch (error) {
+            this.deps.onFailure?.(error, attempts);
+            log.warn(
+              `${topic}-${partition}: batch of offsets ${first}-${last} (${count} records) failed on attempt ${attempts}, retrying it whole: ${errorText(error)}`,
+            );
+            throw error;
+          }
+        }, this.abort.signal);
+      } catch (error) {
+        if (this.abort.signal.aborted) break;
+        log.error(`${topic}-${partition}: giving up on offsets ${first}-${last}: ${errorText(error)}`);
+        break;
+      }
+      this.buffer.splice(0, count);
+      this.bufferedBytes -= bytes - this.envelopeBytes;
+      try {
+        await this.deps.commit(String(last + 1));
+        this.committedNext = last + 1;
+      } catch (error) {
+        // The partition moved to another member (or the group is rebalancing): it re-reads from the
+        // last committed offset, and the counter's per-offset idempotence absorbs the repeat.
+        log.warn(
+          `${topic}-${partition}: could not commit offset ${last + 1} (${errorText(error)}); the records will be delivered again`,
+        );
+      }
+      this.deps.onBatch?.({
+        topic,
+        partition,
+        records: count,
+        bytes,
+        firstOffset: first,
+        lastOffset: last,
+        attempts,
+        durationMs: this.now() - started,
+      });
+      if (this.resume && this.buffer.length <= this.deps.limits.maxRecords) {
+        const resume = this.resume;
+        this.resume = undefined;
+        resume();
+      }
+    }
+    return this.committedNext;
+  }
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
