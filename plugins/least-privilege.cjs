@@ -1,0 +1,192 @@
+'use strict';
+/**
+ * One IAM role per function, granting exactly what `custom.leastPrivilege` in serverless.yml says
+ * that function reaches: its own log group, the ENI actions Lambda needs inside a VPC, the MSK
+ * topics it writes or reads (by topic ARN, never `*`), its consumer group, and the secrets it reads.
+ *
+ * Why a plugin: MSK topic and group ARNs are derived from the cluster ARN
+ * (`...:cluster/<name>/<uuid>` -> `...:topic/<name>/<uuid>/<topic>`), a string operation that
+ * serverless variables cannot do; computing them here puts literal ARNs in the template, where
+ * a reviewer (and tests/unit/deploy-template.test.ts) can read them.
+ * Why per function: the Redis AUTH and Kafka SCRAM secrets, and each topic, are then readable
+ * only by the functions that use them (one shared role would give every function the union).
+ *
+ * Each function in serverless.yml names its role (`role: IssPollerRole`); this plugin creates it.
+ * https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html#msk-iam-resources
+ */
+
+const ENI_ACTIONS = [
+  // What Lambda does on the function's behalf to attach it to the VPC; these EC2 actions do not
+  // support resource-level scoping for Describe*, hence '*'. None is a Kafka or Redis action.
+  // https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+// The event source mapping also looks the VPC up when it connects to the brokers.
+// https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html
+const ESM_VPC_ACTIONS = ['ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups'];
+
+/** `arn:aws:kafka:r:a:cluster/name/uuid` -> `{ prefix: 'arn:aws:kafka:r:a', path: 'name/uuid' }` */
+function parseClusterArn(arn) {
+  const match = /^(arn:aws[\w-]*:kafka:[\w-]+:\d{12}):cluster\/([^/]+\/[^/]+)$/.exec(arn ?? '');
+  if (!match) {
+    throw new Error(
+      `least-privilege: mskClusterArn must look like arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid> (got "${arn}")`,
+    );
+  }
+  return { prefix: match[1], path: match[2] };
+}
+
+function pascal(name) {
+  return name
+    .split(/[^A-Za-z0-9]/)
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** The role's policy statements for one function (pure; exported for tests). */
+function statementsFor({ functionName, access, settings, inVpc }) {
+  const statements = [
+    {
+      Sid: 'OwnLogGroup',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: {
+        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}:*`,
+      },
+    },
+  ];
+  const writes = access.kafkaWrite ?? [];
+  const read = access.kafkaRead;
+  const usesKafka = writes.length > 0 || Boolean(read);
+  if (inVpc) {
+    statements.push({
+      Sid: 'AttachToVpc',
+      Effect: 'Allow',
+      Action: read ? [...ENI_ACTIONS, ...ESM_VPC_ACTIONS] : ENI_ACTIONS,
+      Resource: '*',
+    });
+  }
+  if (usesKafka && settings.kafkaSource === 'msk') {
+    const cluster = parseClusterArn(settings.mskClusterArn);
+    const clusterArn = `${cluster.prefix}:cluster/${cluster.path}`;
+    const topicArn = (topic) => `${cluster.prefix}:topic/${cluster.path}/${topic}`;
+    const groupArn = (group) => `${cluster.prefix}:group/${cluster.path}/${group}`;
+    statements.push({
+      Sid: 'DiscoverMskBrokers',
+      Effect: 'Allow',
+      Action: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'],
+      Resource: clusterArn,
+    });
+    statements.push({
+      Sid: 'ConnectToMsk',
+      Effect: 'Allow',
+      // WriteDataIdempotently: the producers are idempotent (InitProducerId needs it).
+      // DescribeClusterDynamicConfiguration: the event source mapping reads the cluster's settings.
+      Action: [
+        'kafka-cluster:Connect',
+        ...(writes.length > 0 ? ['kafka-cluster:WriteDataIdempotently'] : []),
+        ...(read ? ['kafka-cluster:DescribeClusterDynamicConfiguration'] : []),
+      ],
+      Resource: clusterArn,
+    });
+    if (writes.length > 0) {
+      statements.push({
+        Sid: 'WriteOwnTopics',
+        Effect: 'Allow',
+        Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        Resource: writes.map(topicArn),
+      });
+    }
+    if (read) {
+      statements.push({
+        Sid: 'ReadOwnTopic',
+        Effect: 'Allow',
+        Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        Resource: topicArn(read.topic),
+      });
+      statements.push({
+        Sid: 'OwnConsumerGroup',
+        Effect: 'Allow',
+        Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        Resource: groupArn(read.group),
+      });
+    }
+  }
+  const secrets = [];
+  if (access.redis && settings.redisAuthSecretArn) secrets.push(settings.redisAuthSecretArn);
+  if (usesKafka && settings.kafkaSource === 'kafka' && settings.kafkaSaslSecretArn) {
+    secrets.push(settings.kafkaSaslSecretArn);
+  }
+  if (secrets.length > 0) {
+    statements.push({
+      Sid: 'ReadOwnSecrets',
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue'],
+      Resource: secrets,
+    });
+  }
+  return statements;
+}
+
+class LeastPrivilegePlugin {
+  constructor(serverless) {
+    this.serverless = serverless;
+    this.hooks = { 'package:compileEvents': () => this.addRoles() };
+  }
+
+  addRoles() {
+    const service = this.serverless.service;
+    const config = service.custom?.leastPrivilege;
+    if (!config) return;
+    const settings = {
+      kafkaSource: config.kafkaSource,
+      mskClusterArn: config.mskClusterArn,
+      kafkaSaslSecretArn: config.kafkaSaslSecretArn || undefined,
+      redisAuthSecretArn: config.redisAuthSecretArn || undefined,
+    };
+    const resources = service.provider.compiledCloudFormationTemplate.Resources;
+    const naming = this.serverless.getProvider('aws').naming;
+    for (const name of service.getAllFunctions()) {
+      const fn = service.getFunction(name);
+      const roleId = `${pascal(name)}Role`;
+      if (fn.role !== roleId) {
+        throw new Error(`least-privilege: function "${name}" must have "role: ${roleId}" in serverless.yml`);
+      }
+      const access = config.functions?.[name] ?? {};
+      // The compiled function says whether it ended up in a VPC (function or provider setting).
+      const compiled = resources[naming.getLambdaLogicalId(name)];
+      const inVpc = (compiled?.Properties?.VpcConfig?.SubnetIds?.length ?? 0) > 0;
+      resources[roleId] = {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          Description: `Execution role of ${fn.name}: only what this function reaches`,
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+            ],
+          },
+          Policies: [
+            {
+              PolicyName: `${fn.name}-access`,
+              PolicyDocument: {
+                Version: '2012-10-17',
+                Statement: statementsFor({ functionName: fn.name, access, settings, inVpc }),
+              },
+            },
+          ],
+        },
+      };
+    }
+  }
+}
+
+module.exports = LeastPrivilegePlugin;
+module.exports.statementsFor = statementsFor;
+module.exports.parseClusterArn = parseClusterArn;
