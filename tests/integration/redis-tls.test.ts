@@ -113,13 +113,14 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  // disconnect() also stops the reconnect loop of the clients that were refused.
-  for (const client of clients) client.disconnect();
+  // Stopping the server first closes every socket, so the clients' disconnect() has nothing left
+  // to wait for; disconnect() also stops the reconnect loop of the clients that were refused.
   if (server && server.exitCode === null) {
     const exited = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');
     await exited;
   }
+  for (const client of clients) client.disconnect();
   rmSync(dir, { recursive: true, force: true });
 });
 
