@@ -1,0 +1,65 @@
+/**
+ * What the HTTP API reads, as a narrow interface over `state/`. The routes depend on this, not on
+ * a Redis client; {@link redisApiState} binds it to the real state modules.
+ */
+import type { Redis } from '#layer/redis.ts';
+import {
+  type CounterStats,
+  readCounterStats,
+  readTopHashtags,
+  readWindowHistory,
+  type TopHashtagsView,
+  type WindowSettings,
+} from '#state/index.ts';
+import { type IssPosition, readIssPosition } from '#state/iss-positions.ts';
+
+export type { CounterStats, TopHashtagsView as WindowRanking } from '#state/index.ts';
+
+/** The number of hashtag occurrences counted in one tumbling window (epoch ms). */
+export interface WindowTotal {
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  readonly total: number;
+}
+
+export interface IssTrack {
+  readonly latest: IssPosition | null;
+  readonly track: readonly IssPosition[];
+}
+
+/** Everything the routes read. Each call may throw when Redis is unreachable. */
+export interface ApiState {
+  readonly settings: WindowSettings;
+  readonly topic: string;
+  /** Without `at`, the current window in event time (the one holding the newest record seen). */
+  topHashtags(query: {
+    view: 'tumbling' | 'sliding';
+    limit: number;
+    at: number | undefined;
+  }): Promise<TopHashtagsView>;
+  counterStats(): Promise<CounterStats>;
+  /** The last `windows` tumbling windows up to the current one, newest last. */
+  windowHistory(windows: number): Promise<readonly WindowTotal[]>;
+  issPosition(): Promise<IssTrack>;
+}
+
+/** The API's state on a Redis connection (resolved lazily: the first request opens it). */
+export function redisApiState(
+  redis: () => Promise<Redis>,
+  settings: WindowSettings,
+  topic: string,
+): ApiState {
+  return {
+    settings,
+    topic,
+    topHashtags: async ({ view, limit, at }) =>
+      readTopHashtags(
+        await redis(),
+        settings,
+        at === undefined ? { topic, view, limit } : { topic, view, limit, at },
+      ),
+    counterStats: async () => readCounterStats(await redis(), settings, topic),
+    windowHistory: async (windows) => readWindowHistory(await redis(), settings, topic, windows),
+    issPosition: async () => readIssPosition(await redis(), settings.keyPrefix),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The dashboard (`GET /`): one self-contained HTML page, built once per container. Styles, script
+ * and the world map are inline; the page fetches nothing but the API beside it, and its Content
+ * Security Policy (hashes of the inline script and style) lets a browser enforce exactly that.
+ */
+import { createHash } from 'node:crypto';
+import { DASHBOARD_SCRIPT } from './script.ts';
+import { DASHBOARD_CSS } from './style.ts';
+import { LAND_PATH } from './world-land.ts';
+
+/** Map units per degree in the equirectangular projection of {@link LAND_PATH}. */
+const UNITS = 5;
+/** The map shows 75°N to 60°S: the ISS (inclination 51.6°) never leaves that band. */
+const MAP_NORTH = 75;
+const MAP_SOUTH = -60;
+
+function graticule(): string {
+  const lines: string[] = [];
+  for (let lon = -150; lon <= 150; lon += 30) {
+    const x = (lon + 180) * UNITS;
+    lines.push(`M${x} ${(90 - MAP_NORTH) * UNITS}V${(90 - MAP_SOUTH) * UNITS}`);
+  }
+  for (let lat = -60; lat <= 60; lat += 30) {
+    if (lat === 0) continue;
+    lines.push(`M0 ${(90 - lat) * UNITS}H${360 * UNITS}`);
+  }
+  return lines.join('');
+}
+
+const viewBox = `0 ${(90 - MAP_NORTH) * UNITS} ${360 * UNITS} ${(MAP_NORTH - MAP_SOUTH) * UNITS}`;
+
+const kpi = (id: string, label: string) =>
+  `<div class="kpi"><div class="label">${label}</div><div class="value num" id="kpi-${id}">–</div><div class="sub" id="kpi-${id}-sub"></div></div>`;
+
+const HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="dark">
+<title>Trending hashtags · live</title>
+<link rel="icon" href="data:,">
+<style>${DASHBOARD_CSS}</style>
+</head>
+<body>
+<div class="wrap">
+  <header class="top">
+    <div class="brand">
+      <h1><span class="hash">#</span>Trending hashtags</h1>
+      <p>Live counts from the tweet stream by event time, with the International Space Station overhead.</p>
+    </div>
+    <div class="controls">
+      <div class="seg" role="group" aria-label="Window">
+        <button type="button" data-view="sliding" aria-pressed="true">Last 60 s</button>
+        <button type="button" data-view="tumbling" aria-pressed="false">Current window</button>
+      </div>
+      <span class="status" id="status" data-state="idle" role="status" aria-live="polite"><span class="dot"></span><span id="status-text">Connecting…</span></span>
+    </div>
+  </header>
+
+  <section class="kpis" aria-label="Totals">
+    ${kpi('count', 'Hashtags counted')}
+    ${kpi('distinct', 'Distinct hashtags')}
+    ${kpi('accepted', 'Records accepted')}
+    ${kpi('late', 'Late · rejected')}
+  </section>
+
+  <main class="grid">
+    <section class="card" aria-labelledby="top-title">
+      <div class="head">
+        <h2 id="top-title">Top hashtags<span class="badge open" id="window-badge">open</span></h2>
+        <div class="meta num" id="window-label"></div>
+      </div>
+      <ol class="bars" id="bars" aria-label="Top hashtags by count"></ol>
+      <div class="empty" id="bars-empty" hidden>No hashtags counted in this window yet.<br>
+        Records appear here as the counter applies them: start the tweet generator, or send JSON with a <code>hashtag_principal</code> to the topic.</div>
+    </section>
+
+    <div class="side">
+      <section class="card history" aria-labelledby="history-title">
+        <div class="head"><h2 id="history-title">Hashtags per minute</h2><div class="meta" id="history-label"></div></div>
+        <svg id="history" viewBox="0 0 600 210" role="img" aria-label="Hashtags counted per window">
+          <defs><linearGradient id="colFill" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#818cf8"/><stop offset="1" stop-color="#38bdf8" stop-opacity="0.55"/></linearGradient></defs>
+        </svg>
+      </section>
+
+      <section class="card" aria-labelledby="iss-title">
+        <div class="head"><h2 id="iss-title">Where the ISS is</h2><div class="meta num" id="iss-label"></div></div>
+        <div class="map">
+          <svg id="map" viewBox="${viewBox}" role="img" aria-label="World map with the ISS position and its recent track">
+            <path class="graticule" d="${graticule()}"/>
+            <path class="equator" d="M0 ${90 * UNITS}H${360 * UNITS}"/>
+            <path class="land" d="${LAND_PATH}"/>
+            <g id="trail"></g>
+            <g id="iss" visibility="hidden"><circle class="iss-ring" r="16"/><circle class="iss-dot" r="10"/></g>
+          </svg>
+        </div>
+        <div class="iss-facts" id="iss-facts"></div>
+      </section>
+    </div>
+  </main>
+
+  <footer>
+    <span>A window closes when the watermark (latest event time seen minus the allowed lateness) passes its end; later records are counted as late.</span>
+    <span>JSON: <a href="top-hashtags">/top-hashtags</a> · <a href="top-hashtags/history">/top-hashtags/history</a> · <a href="iss/position">/iss/position</a></span>
+  </footer>
+</div>
+<script>${DASHBOARD_SCRIPT}</script>
+</body>
+</html>
+`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/** The page, byte for byte. */
+export const DASHBOARD_HTML: string = HTML;
+
+/**
+ * The page's Content Security Policy: only its own inline script and style (by hash) and requests
+ * to its own origin. Inline `style` properties set from the script are CSSOM writes, which CSP allows.
+ */
+export const DASHBOARD_CSP: string = [
+  "default-src 'none'",
+  `script-src ${sha256(DASHBOARD_SCRIPT)}`,
+  `style-src ${sha256(DASHBOARD_CSS)}`,
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
