@@ -215,7 +215,7 @@ class MappingConsumer {
 export class KafkaEventSourceEmulator {
   private readonly consumers: MappingConsumer[];
 
-  constructor(private readonly options: EmulatorOptions) {
+  constructor(options: EmulatorOptions) {
     this.consumers = options.mappings.map((m) => new MappingConsumer(m, options));
   }
 

@@ -16,6 +16,7 @@ import {
   toLambdaEvent,
   toLambdaRecord,
 } from './event-shape.ts';
+import { retryUntilAborted } from './retry.ts';
 
 export interface BatchOutcome {
   readonly topic: string;
@@ -189,18 +190,22 @@ export class PartitionWorker {
       let attempts = 0;
       try {
         // The same event, whole, on every attempt: AWS retries the batch, never a part of it.
-        await this.deps.retryPolicy.execute(async ({ attempt }) => {
-          attempts = attempt + 1;
-          try {
-            await this.deps.invoke(event);
-          } catch (error) {
-            this.deps.onFailure?.(error, attempts);
-            log.warn(
-              `${topic}-${partition}: batch of offsets ${first}-${last} (${count} records) failed on attempt ${attempts}, retrying it whole: ${errorText(error)}`,
-            );
-            throw error;
-          }
-        }, this.abort.signal);
+        await retryUntilAborted(
+          this.deps.retryPolicy,
+          async (attempt) => {
+            attempts = attempt;
+            try {
+              await this.deps.invoke(event);
+            } catch (error) {
+              this.deps.onFailure?.(error, attempt);
+              log.warn(
+                `${topic}-${partition}: batch of offsets ${first}-${last} (${count} records) failed on attempt ${attempt}, retrying it whole: ${errorText(error)}`,
+              );
+              throw error;
+            }
+          },
+          this.abort.signal,
+        );
       } catch (error) {
         if (this.abort.signal.aborted) break;
         log.error(`${topic}-${partition}: giving up on offsets ${first}-${last}: ${errorText(error)}`);

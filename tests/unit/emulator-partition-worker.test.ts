@@ -1,0 +1,171 @@
+import type { KafkaLambdaEvent } from '../../plugins/kafka-event-source/event-shape.ts';
+import { type BatchOutcome, PartitionWorker } from '../../plugins/kafka-event-source/partition-worker.ts';
+import { batchRetryPolicy } from '../../plugins/kafka-event-source/retry.ts';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const fastRetry = batchRetryPolicy({ initialDelayMs: 5, maxDelayMs: 20, maxAttempts: Infinity });
+
+function messages(from: number, count: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    offset: String(from + i),
+    timestamp: String(1_700_000_000_000 + from + i),
+    key: null,
+    value: Buffer.from(`tweet ${from + i}`),
+  }));
+}
+
+const offsetsOf = (event: KafkaLambdaEvent) =>
+  Object.values(event.records).flatMap((rs) => rs.map((r) => r.offset));
+
+function harness(options: { batchSize?: number; windowMs?: number; failures?: number } = {}) {
+  const invoked: number[][] = [];
+  const committed: string[] = [];
+  const outcomes: BatchOutcome[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let failuresLeft = options.failures ?? 0;
+  const worker = new PartitionWorker({
+    topic: 'tweets',
+    partition: 3,
+    origin: { kind: 'kafka', bootstrapServers: ['127.0.0.1:9092'] },
+    limits: {
+      maxRecords: options.batchSize ?? 10,
+      maxBytes: 6 * 1024 * 1024,
+      windowMs: options.windowMs ?? 50,
+    },
+    retryPolicy: fastRetry,
+    log: quiet,
+    async invoke(event) {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      invoked.push(offsetsOf(event));
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight -= 1;
+      if (failuresLeft > 0) {
+        failuresLeft -= 1;
+        throw new Error('injected failure');
+      }
+    },
+    async commit(next) {
+      committed.push(next);
+    },
+    onBatch: (o) => outcomes.push(o),
+  });
+  const until = async (check: () => boolean) => {
+    const deadline = Date.now() + 5000;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return { worker, invoked, committed, outcomes, until, maxInFlight: () => maxInFlight };
+}
+
+describe('partition worker', () => {
+  it('delivers full batches in offset order, one at a time, and commits the offset after each', async () => {
+    const h = harness({ batchSize: 10 });
+
+    h.worker.push(messages(0, 25));
+    await h.until(() => h.committed.length === 3);
+    await h.worker.stop();
+
+    expect(h.invoked).toEqual([
+      Array.from({ length: 10 }, (_, i) => i),
+      Array.from({ length: 10 }, (_, i) => 10 + i),
+      Array.from({ length: 5 }, (_, i) => 20 + i),
+    ]);
+    expect(h.committed).toEqual(['10', '20', '25']);
+    expect(h.maxInFlight()).toBe(1);
+  });
+
+  it('holds a partial batch for the batching window before sending it', async () => {
+    const h = harness({ batchSize: 100, windowMs: 150 });
+    const started = Date.now();
+
+    h.worker.push(messages(0, 3));
+    await h.until(() => h.committed.length === 1);
+    await h.worker.stop();
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(h.invoked).toEqual([[0, 1, 2]]);
+  });
+
+  it('retries a failed batch whole, with the same records, and commits only after success', async () => {
+    const h = harness({ batchSize: 5, failures: 2 });
+
+    h.worker.push(messages(40, 5));
+    await h.until(() => h.committed.length === 1);
+    await h.worker.stop();
+
+    expect(h.invoked).toEqual([
+      [40, 41, 42, 43, 44],
+      [40, 41, 42, 43, 44],
+      [40, 41, 42, 43, 44],
+    ]);
+    expect(h.committed).toEqual(['45']);
+    expect(h.outcomes[0]).toMatchObject({ records: 5, attempts: 3, firstOffset: 40, lastOffset: 44 });
+  });
+
+  it('drops records delivered twice by the consumer (offsets at or below the last one seen)', async () => {
+    const h = harness({ batchSize: 4 });
+
+    h.worker.push(messages(0, 4));
+    h.worker.push(messages(2, 4));
+    await h.until(() => h.committed.length === 2);
+    await h.worker.stop();
+
+    expect(h.invoked.flat()).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('stops without committing what it has not delivered', async () => {
+    const h = harness({ batchSize: 100, windowMs: 10_000 });
+
+    h.worker.push(messages(0, 3));
+    const committedNext = await h.worker.stop();
+
+    expect(h.invoked).toEqual([]);
+    expect(h.committed).toEqual([]);
+    expect(committedNext).toBe(-1);
+  });
+
+  it('asks to pause when two batches are buffered and resumes once one batch is left', async () => {
+    const h = harness({ batchSize: 5, windowMs: 10_000 });
+    let resumed = 0;
+
+    h.worker.push(messages(0, 10));
+    const fullAtTen = h.worker.full;
+    h.worker.pausedUntilDrained(() => {
+      resumed += 1;
+    });
+    await h.until(() => h.committed.length === 2);
+    await h.worker.stop();
+
+    expect(fullAtTen).toBe(true);
+    expect(resumed).toBe(1);
+  });
+
+  it('starts after its predecessor and skips what the predecessor committed', async () => {
+    const invoked: number[][] = [];
+    const worker = new PartitionWorker(
+      {
+        topic: 't',
+        partition: 0,
+        origin: { kind: 'kafka', bootstrapServers: ['h:1'] },
+        limits: { maxRecords: 100, maxBytes: 6 * 1024 * 1024, windowMs: 10 },
+        retryPolicy: fastRetry,
+        log: quiet,
+        invoke: async (event) => {
+          invoked.push(offsetsOf(event));
+        },
+        commit: async () => undefined,
+      },
+      Promise.resolve(3),
+    );
+
+    worker.push(messages(0, 6));
+    await new Promise((r) => setTimeout(r, 100));
+    await worker.stop();
+
+    expect(invoked).toEqual([[3, 4, 5]]);
+  });
+});
