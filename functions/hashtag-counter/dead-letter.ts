@@ -36,9 +36,35 @@ export function kafkaDeadLetterSink(producer: () => Promise<Producer>, topic: st
     async send(letters) {
       if (letters.length === 0) return;
       const p = await producer();
-      await p.send({ topic, acks: -1, messages: letters.map(toMessage) });
+      // A produce request carries one record batch per partition, and the broker refuses a batch
+      // above max.message.bytes (1 MiB by default): send in chunks well below it, in order.
+      for (const chunk of chunks(letters.map(toMessage), MAX_CHUNK_BYTES)) {
+        await p.send({ topic, acks: -1, messages: chunk });
+      }
     },
   };
+}
+
+/** Bytes of dead letters per produce request (a single larger letter goes alone). */
+export const MAX_CHUNK_BYTES = 256 * 1024;
+
+type DeadLetterMessage = ReturnType<typeof toMessage>;
+
+function* chunks(messages: DeadLetterMessage[], maxBytes: number): Generator<DeadLetterMessage[]> {
+  let chunk: DeadLetterMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    let size = (message.key?.length ?? 0) + (message.value?.length ?? 0);
+    for (const [name, value] of Object.entries(message.headers)) size += name.length + String(value).length;
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
 }
 
 function toMessage({ record, reason }: DeadLetter) {
