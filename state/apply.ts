@@ -142,6 +142,8 @@ export function applyStepLua(): string {
     const candidates = [
       fileURLToPath(new URL('./apply-step.lua', import.meta.url)),
       path.join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'state', 'apply-step.lua'),
+      // serverless offline sets LAMBDA_TASK_ROOT to /var/task but runs the bundle from the service folder.
+      path.join(process.cwd(), 'state', 'apply-step.lua'),
     ];
     const found = candidates.find((file) => existsSync(file));
     if (found === undefined) throw new Error(`apply-step.lua not found (looked in ${candidates.join(', ')})`);
