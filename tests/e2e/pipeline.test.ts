@@ -1,0 +1,154 @@
+/**
+ * The pipeline as a user runs it: `npm start` (real Kafka, Redis, serverless offline, the
+ * Kafka event-source emulator and the real counter and HTTP functions), fed by a plain Kafka
+ * producer, read through GET /top-hashtags, stopped with Ctrl-C.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
+import {
+  cleanUp,
+  connectProducer,
+  getTop,
+  type Pipeline,
+  REDIS_URL,
+  type StopResult,
+  startPipeline,
+  type Tweet,
+} from './pipeline-harness.ts';
+
+jest.setTimeout(180_000);
+
+/** A known set: `counts[tag]` tweets with that hashtag_principal, at event time `at` (epoch s). */
+function tweets(counts: Record<string, number>, at: number): Tweet[] {
+  const list: Tweet[] = [];
+  for (const [tag, n] of Object.entries(counts)) {
+    for (let i = 0; i < n; i += 1) {
+      list.push({
+        usuario: `@e2e${i}`,
+        texto: `probando ${tag} número ${i}`,
+        hashtag_principal: tag,
+        timestamp: at,
+      });
+    }
+  }
+  // Interleave the tags, as real traffic would.
+  return list.sort(() => Math.random() - 0.5);
+}
+
+async function produce(producer: Producer, topic: string, list: readonly Tweet[]): Promise<void> {
+  for (let i = 0; i < list.length; i += 200) {
+    await producer.send({
+      topic,
+      messages: list.slice(i, i + 200).map((t) => ({ key: randomUUID(), value: JSON.stringify(t) })),
+    });
+  }
+}
+
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await read();
+  while (!done(last) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    last = await read();
+  }
+  return last;
+}
+
+const asCounts = (hashtags: ReadonlyArray<{ hashtag: string; count: number }>) =>
+  Object.fromEntries(hashtags.map((h) => [h.hashtag, h.count]));
+
+describe('npm start (producers off): the pipeline counts what Kafka receives', () => {
+  let pipeline: Pipeline;
+  let producer: Producer;
+  let redis: Redis;
+  let stopped: StopResult | undefined;
+  // One event-time instant for the whole set, so that all of it falls into one window.
+  const at = Math.floor(Date.now() / 1000) - 1;
+  const first = { '#E2eSpark': 120, '#E2eKafka': 75, '#E2eRedis': 30 };
+  const second = { '#E2eSpark': 40, '#E2eKafka': 60, '#E2eLambda': 25 };
+
+  beforeAll(async () => {
+    pipeline = await startPipeline({ schedules: false });
+    producer = await connectProducer();
+    redis = new Redis(REDIS_URL);
+  });
+
+  afterAll(async () => {
+    if (!stopped) await pipeline?.stop();
+    await producer?.disconnect();
+    await redis?.quit();
+    if (pipeline) await cleanUp(pipeline);
+  });
+
+  it('serves the exact counts of a known set of tweets through GET /top-hashtags', async () => {
+    await produce(producer, pipeline.topic, tweets(first, at));
+
+    const top = await eventually(
+      () => getTop(pipeline.apiBase, `limit=100&at=${at}`),
+      (t) => t.totals.count === 225,
+    );
+
+    expect(asCounts(top.hashtags)).toEqual(first);
+    expect(top.hashtags.map((h) => h.hashtag)).toEqual(['#E2eSpark', '#E2eKafka', '#E2eRedis']);
+  });
+
+  it('retries a batch that failed through the local failure switch, and the counts stay exact', async () => {
+    await redis.set(pipeline.failureSwitchKey, '1');
+    await produce(producer, pipeline.topic, tweets(second, at));
+
+    const top = await eventually(
+      () => getTop(pipeline.apiBase, `limit=100&at=${at}`),
+      (t) => t.totals.count === 225 + 125,
+    );
+    // Let any redelivery land before judging that nothing was counted twice.
+    await new Promise((r) => setTimeout(r, 1500));
+    const settled = await getTop(pipeline.apiBase, `limit=100&at=${at}`);
+
+    expect(await redis.exists(pipeline.failureSwitchKey)).toBe(0);
+    expect(pipeline.output()).toMatch(/failed on attempt 1, retrying it whole/);
+    expect(asCounts(settled.hashtags)).toEqual({
+      '#E2eSpark': 160,
+      '#E2eKafka': 135,
+      '#E2eRedis': 30,
+      '#E2eLambda': 25,
+    });
+    expect(settled.totals.count).toBe(top.totals.count);
+    expect(settled.stats).toMatchObject({ accepted: 350, duplicate: 0, rejected: 0, late: 0 });
+  });
+
+  it('prints the URLs and a status line with records, batches, lag and the top 3', async () => {
+    await eventually(
+      async () => pipeline.output(),
+      (out) =>
+        /350 records in \d+ batches .* lag 0 \| top: #E2eSpark 160, #E2eKafka 135, #E2eRedis 30/.test(out),
+      15_000,
+    );
+
+    const out = pipeline.output();
+    expect(out).toContain(`Dashboard          ${pipeline.apiBase}/`);
+    expect(out).toContain(`Top hashtags API   ${pipeline.apiBase}/top-hashtags`);
+    expect(out).toMatch(
+      /350 records in \d+ batches .* lag 0 \| top: #E2eSpark 160, #E2eKafka 135, #E2eRedis 30/,
+    );
+  });
+
+  it('stops everything it started on Ctrl-C and leaves no process behind', async () => {
+    stopped = await pipeline.stop();
+
+    expect(stopped.code === 0 || stopped.signal === 'SIGINT').toBe(true);
+    expect(stopped.processesSeen).toBeGreaterThanOrEqual(3);
+    expect(stopped.leftovers).toEqual([]);
+    expect(stopped.portsStillOpen).toEqual([]);
+    expect(pipeline.output()).toContain('Kafka event source: stopped');
+    expect(pipeline.output()).toContain(
+      '[start] stopped (left running: kafka, redis, not started by npm start)',
+    );
+    // Kafka and Redis were already running: npm start leaves them running.
+    expect(await redis.ping()).toBe('PONG');
+  });
+});
