@@ -1,2 +1,117 @@
-// Placeholder until the function is built; replaced by its issue's implementation.
-export const handler = async (): Promise<{ ok: boolean }> => ({ ok: true });
+/**
+ * `iss-poller` (EventBridge schedule, rate(1 minute)): polls the ISS position every
+ * ISS_POLL_INTERVAL seconds for the length of the invocation and publishes every new valid
+ * position to the ISS topic and to Redis. Config, sources (with their circuit breakers), the
+ * Kafka producer and the Redis client live at module scope and survive warm invocations.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { loadConfig } from '#layer/config.ts';
+import { BatchingPublisher, disconnectSharedProducer, getSharedProducer } from '#layer/kafka.ts';
+import { createLogger } from '#layer/logger.ts';
+import { createMetrics, MetricUnit } from '#layer/metrics.ts';
+import { createRedis, pingRedis, type Redis } from '#layer/redis.ts';
+import { readPassword } from '#layer/secrets.ts';
+import { saveIssPosition } from '#state/iss-positions.ts';
+import { createIssSources, refreshTle } from './iss-sources.ts';
+import { type PollSummary, pollIss, systemClock } from './poller.ts';
+
+const config = loadConfig();
+const logger = createLogger('iss-poller', config.logLevel);
+const metrics = createMetrics('iss-poller');
+const { sources, propagator } = createIssSources(config, (rejection) => {
+  logger.warn('ISS response rejected', {
+    source: rejection.source,
+    reason: rejection.reason,
+    detail: rejection.message,
+  });
+  const metric = metrics.singleMetric();
+  metric.addDimensions({ source: rejection.source, reason: rejection.reason });
+  metric.addMetric('IssResponsesRejected', MetricUnit.Count, 1);
+});
+
+let redis: Promise<Redis> | undefined;
+function redisClient(): Promise<Redis> {
+  redis ??= (async () => {
+    const password = config.redis.authSecretArn ? await readPassword(config.redis.authSecretArn) : undefined;
+    const client = createRedis(config, password ? { password } : {});
+    await pingRedis(client, config.redis.url);
+    return client;
+  })();
+  redis.catch(() => {
+    redis = undefined;
+  });
+  return redis;
+}
+
+/** `serverless invoke local` runs one invocation per process: open sockets would keep it alive. */
+async function closeClientsAfterLocalInvoke(): Promise<void> {
+  if (!config.invokeLocal) return;
+  const pending = redis;
+  redis = undefined;
+  await Promise.all([disconnectSharedProducer(), pending?.then((c) => c.quit()).catch(() => undefined)]);
+}
+
+// Kept free at the end of the invocation for the last publish and the return.
+const SAFETY_MARGIN_MS = 2000;
+
+export const handler = middy<ScheduledEvent, PollSummary, Error, Context>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .handler(async (event, context) => {
+    try {
+      return await pollOnce(event, context);
+    } finally {
+      await closeClientsAfterLocalInvoke();
+    }
+  });
+
+async function pollOnce(event: ScheduledEvent, context: Context): Promise<PollSummary> {
+  logger.appendKeys({ scheduledEventId: event.id, scheduledTime: event.time });
+  refreshTle(config, propagator, logger);
+  const [client, producer] = await Promise.all([redisClient(), getSharedProducer(config, logger)]);
+  const publisher = new BatchingPublisher(producer, {
+    topic: config.topics.iss,
+    batchSize: 1,
+    compression: 'none',
+  });
+
+  const summary = await pollIss(
+    {
+      intervalMs: config.iss.pollIntervalSeconds * 1000,
+      pollDurationMs: config.iss.pollDurationSeconds * 1000,
+      remainingMs: context.getRemainingTimeInMillis(),
+      safetyMarginMs: SAFETY_MARGIN_MS,
+      pollBudgetMs: Math.max(config.iss.pollIntervalSeconds, config.iss.requestTimeoutSeconds) * 1000,
+    },
+    {
+      sources,
+      clock: systemClock,
+      claim: (position) =>
+        saveIssPosition(client, config.redis.keyPrefix, position, {
+          trackLength: config.iss.trackLength,
+          ttlSeconds: config.iss.positionTtlSeconds,
+        }),
+      publish: async (position) => {
+        // One key: every position lands on one partition, in order.
+        await publisher.publish({ key: '25544', value: JSON.stringify(position) });
+        await publisher.flush();
+      },
+      onEvent: (e) => {
+        if (e.type === 'published') logger.info('ISS position published', { position: e.position });
+        else if (e.type === 'duplicate') logger.info('ISS position not newer than the last one', { ...e });
+        else if (e.type === 'no-position') logger.warn('no ISS position from any source', { poll: e.poll });
+        else logger.debug('ISS source skipped', { source: e.source, reason: e.reason });
+      },
+    },
+  );
+
+  metrics.addMetric('IssPositionsPublished', MetricUnit.Count, summary.published);
+  metrics.addMetric('IssPositionsFromSgp4', MetricUnit.Count, summary.bySource.sgp4);
+  metrics.addMetric('IssDuplicatesSkipped', MetricUnit.Count, summary.duplicates);
+  metrics.addMetric('IssPollsWithoutPosition', MetricUnit.Count, summary.noPosition);
+  logger.info('ISS polling done', { ...summary });
+  return summary;
+}

@@ -74,7 +74,7 @@ const envSchema = z.object({
   ISS_REQUEST_TIMEOUT: positiveNumber(3),
   ISS_TRACK_LENGTH: positiveInt(120),
   ISS_POSITION_TTL: positiveInt(3600),
-  ISS_POLL_DURATION: positiveNumber(55),
+  ISS_POLL_DURATION: optionalString.pipe(z.coerce.number<string>().nonnegative().optional()),
   ISS_SGP4_FALLBACK: bool(true),
 
   TWEETS_PER_INVOCATION: positiveInt(600),
@@ -82,6 +82,8 @@ const envSchema = z.object({
   GENERATOR_SEED: optionalString,
 
   LOCAL_FAILURE_SWITCH_KEY: optionalString,
+  // Set by `serverless invoke local` (not by serverless-offline).
+  IS_LOCAL: bool(false),
 });
 
 export type Stage = z.infer<typeof envSchema>['STAGE'];
@@ -129,7 +131,10 @@ export interface AppConfig {
     readonly trackLength: number;
     /** Seconds the position track lives in Redis without a new save. */
     readonly positionTtlSeconds: number;
-    /** Longest polling time per invocation (also bounded by the invocation's remaining time). */
+    /**
+     * Polls start while the invocation is younger than this (also bounded by its remaining time).
+     * Default 56 s (12 polls per 1-minute schedule at 5 s); 0 under `serverless invoke local`: one poll.
+     */
     readonly pollDurationSeconds: number;
     /** Whether SGP4 propagation from a TLE stands in when no API answers. */
     readonly sgp4Fallback: boolean;
@@ -139,6 +144,8 @@ export interface AppConfig {
     readonly tweetsPerSecond: number;
     readonly seed: string | undefined;
   };
+  /** True under `serverless invoke local` (one process per invocation: clients are closed at the end). */
+  readonly invokeLocal: boolean;
   /** Local stage only: a Redis key that, when set, makes the counter fail its next batch (e2e retry test). */
   readonly localFailureSwitchKey: string | undefined;
 }
@@ -216,7 +223,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       requestTimeoutSeconds: e.ISS_REQUEST_TIMEOUT,
       trackLength: e.ISS_TRACK_LENGTH,
       positionTtlSeconds: e.ISS_POSITION_TTL,
-      pollDurationSeconds: e.ISS_POLL_DURATION,
+      pollDurationSeconds: e.ISS_POLL_DURATION ?? (e.IS_LOCAL ? 0 : 56),
       sgp4Fallback: e.ISS_SGP4_FALLBACK,
     },
     generator: {
@@ -224,6 +231,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       tweetsPerSecond: e.TWEETS_PER_SECOND,
       seed: e.GENERATOR_SEED,
     },
+    invokeLocal: e.IS_LOCAL,
     localFailureSwitchKey: e.STAGE === 'local' ? e.LOCAL_FAILURE_SWITCH_KEY : undefined,
   });
 }

@@ -18,6 +18,7 @@ import {
   logLevel as KafkaLogLevel,
   type LogEntry,
   type Message,
+  Partitioners,
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
@@ -186,8 +187,16 @@ export function kafkaUnavailable(brokers: readonly string[], cause: unknown): Se
  * https://kafka.apache.org/documentation/#producerconfigs_enable.idempotence
  */
 export function createIdempotentProducer(kafka: Kafka): Producer {
-  // maxInFlightRequests 1 keeps per-partition order across kafkajs's retries.
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({
+    idempotent: true,
+    // Keeps per-partition order across kafkajs's retries.
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    // Unbounded retries as idempotence requires (bounded ones "may invalidate EoS guarantees");
+    // the Lambda timeout bounds a send that never succeeds.
+    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
+  });
 }
 
 let sharedProducer: Promise<{ producer: Producer; brokers: string[] }> | undefined;

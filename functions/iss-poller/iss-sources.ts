@@ -1,0 +1,60 @@
+/**
+ * Builds the poller's sources from the configuration, in order of preference: the primary API
+ * (open-notify), the fallback API (wheretheiss.at), then SGP4 propagation (offline).
+ */
+import type { AppConfig } from '#layer/config.ts';
+import type { Logger } from '#layer/logger.ts';
+import {
+  createApiSource,
+  DEFAULT_RESILIENCE,
+  type IssSource,
+  type RejectionListener,
+} from './api-sources.ts';
+import { createOrbitSource, fetchTle, OrbitPropagator, tleEpoch } from './orbit.ts';
+
+/** The API named by a URL: wheretheiss.at's shape for its host or path, open-notify's otherwise. */
+export function apiKindOf(url: string): 'open-notify' | 'wheretheiss' {
+  return /wheretheiss|\/satellites\/25544/.test(url) ? 'wheretheiss' : 'open-notify';
+}
+
+export function createIssSources(
+  config: AppConfig,
+  onRejected: RejectionListener,
+): { sources: IssSource[]; propagator: OrbitPropagator } {
+  const resilience = { ...DEFAULT_RESILIENCE, timeoutMs: config.iss.requestTimeoutSeconds * 1000 };
+  const propagator = new OrbitPropagator();
+  const sources: IssSource[] = [
+    createApiSource(apiKindOf(config.iss.apiUrl), config.iss.apiUrl, resilience, onRejected),
+  ];
+  if (config.iss.fallbackApiUrl) {
+    const url = config.iss.fallbackApiUrl;
+    sources.push(createApiSource(apiKindOf(url), url, resilience, onRejected));
+  }
+  if (config.iss.sgp4Fallback) sources.push(createOrbitSource(propagator));
+  return { sources, propagator };
+}
+
+const TLE_REFRESH_MS = 12 * 3600 * 1000;
+let lastRefreshAttempt = 0;
+
+/**
+ * Fetches a fresher TLE in the background (at most every 12 h per container) and switches the
+ * propagator to it; never delays a poll. Failures leave the current TLE in place.
+ */
+export function refreshTle(config: AppConfig, propagator: OrbitPropagator, logger: Logger): void {
+  const url = config.iss.tleUrl;
+  if (!url || !config.iss.sgp4Fallback || Date.now() - lastRefreshAttempt < TLE_REFRESH_MS) return;
+  lastRefreshAttempt = Date.now();
+  fetchTle(url, config.iss.requestTimeoutSeconds * 1000).then(
+    (tle) => {
+      if (tleEpoch(tle) > tleEpoch(propagator.tle)) propagator.use(tle);
+      logger.info('TLE refreshed', { url, epoch: tleEpoch(propagator.tle).toISOString() });
+    },
+    (error: unknown) =>
+      logger.warn('TLE refresh failed; propagating the current TLE', {
+        url,
+        epoch: tleEpoch(propagator.tle).toISOString(),
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  );
+}
