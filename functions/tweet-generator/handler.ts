@@ -1,2 +1,97 @@
-// Placeholder until the function is built; replaced by its issue's implementation.
-export const handler = async (): Promise<{ ok: boolean }> => ({ ok: true });
+/**
+ * `tweet-generator` (EventBridge schedule): publishes TWEETS_PER_INVOCATION synthetic tweets to
+ * the tweets topic, keyed by user, all at once or paced at TWEETS_PER_SECOND; some talk about
+ * where the ISS is (latest position from Redis). Config, producer and Redis client live at module
+ * scope and survive warm invocations.
+ */
+import { randomUUID } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { loadConfig } from '#layer/config.ts';
+import { BatchingPublisher, disconnectSharedProducer, getSharedProducer } from '#layer/kafka.ts';
+import { createLogger } from '#layer/logger.ts';
+import { createMetrics, MetricUnit } from '#layer/metrics.ts';
+import { createRedis, pingRedis, type Redis } from '#layer/redis.ts';
+import { readPassword } from '#layer/secrets.ts';
+import { readIssPosition } from '#state/iss-positions.ts';
+import { type GenerationResult, generateTweets } from './generation-run.ts';
+import { TweetModel } from './tweet-model.ts';
+
+const config = loadConfig();
+const logger = createLogger('tweet-generator', config.logLevel);
+const metrics = createMetrics('tweet-generator');
+
+let redis: Promise<Redis> | undefined;
+function redisClient(): Promise<Redis> {
+  redis ??= (async () => {
+    const password = config.redis.authSecretArn ? await readPassword(config.redis.authSecretArn) : undefined;
+    const client = createRedis(config, password ? { password } : {});
+    await pingRedis(client, config.redis.url);
+    return client;
+  })();
+  redis.catch(() => {
+    redis = undefined;
+  });
+  return redis;
+}
+
+/** `serverless invoke local` runs one invocation per process: open sockets would keep it alive. */
+async function closeClientsAfterLocalInvoke(): Promise<void> {
+  if (!config.invokeLocal) return;
+  const pending = redis;
+  redis = undefined;
+  await Promise.all([disconnectSharedProducer(), pending?.then((c) => c.quit()).catch(() => undefined)]);
+}
+
+const SAFETY_MARGIN_MS = 3000;
+const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+
+export const handler = middy<ScheduledEvent, GenerationResult, Error, Context>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .handler(async (event, context) => {
+    try {
+      return await generate(event, context);
+    } finally {
+      await closeClientsAfterLocalInvoke();
+    }
+  });
+
+async function generate(event: ScheduledEvent, context: Context): Promise<GenerationResult> {
+  const scheduledMs = Date.parse(event.time);
+  const scenarioStartMs = Number.isNaN(scheduledMs) ? Date.now() : scheduledMs;
+  // With GENERATOR_SEED a replay of the same scheduled event produces the same tweets.
+  const seed = config.generator.seed ? `${config.generator.seed}:${event.time}` : randomUUID();
+  logger.appendKeys({ scheduledEventId: event.id, scheduledTime: event.time, seed });
+
+  const [client, producer] = await Promise.all([redisClient(), getSharedProducer(config, logger)]);
+  const { latest } = await readIssPosition(client, config.redis.keyPrefix);
+  const publisher = new BatchingPublisher(producer, {
+    topic: config.topics.tweets,
+    batchSize: config.kafka.producerBatchSize,
+    compression: config.kafka.compression,
+  });
+
+  const result = await generateTweets(
+    {
+      count: config.generator.tweetsPerInvocation,
+      tweetsPerSecond: config.generator.tweetsPerSecond,
+      scenarioStartMs,
+      deadlineMs: Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+    },
+    new TweetModel(seed),
+    latest,
+    {
+      publish: (tweet) => publisher.publish({ key: tweet.usuario, value: JSON.stringify(tweet) }),
+      flush: () => publisher.flush(),
+    },
+    clock,
+  );
+
+  metrics.addMetric('TweetsPublished', MetricUnit.Count, publisher.sent);
+  metrics.addMetric('IssTweetsPublished', MetricUnit.Count, result.issTweets);
+  logger.info('tweets published', { ...result, sent: publisher.sent, issPosition: latest });
+  return result;
+}
