@@ -72,6 +72,7 @@ const HTML = `<!doctype html>
         <div class="meta num" id="window-label"></div>
       </div>
       <ol class="bars" id="bars" aria-label="Top hashtags by count"></ol>
+      <p class="note" id="bars-note"></p>
       <div class="empty" id="bars-empty" hidden>No hashtags counted in this window yet.<br>
         Records appear here as the counter applies them: start the tweet generator, or send JSON with a <code>hashtag_principal</code> to the topic.</div>
     </section>
@@ -92,7 +93,7 @@ const HTML = `<!doctype html>
             <path class="equator" d="M0 ${90 * UNITS}H${360 * UNITS}"/>
             <path class="land" d="${LAND_PATH}"/>
             <g id="trail"></g>
-            <g id="iss" visibility="hidden"><circle class="iss-ring" r="16"/><circle class="iss-dot" r="10"/></g>
+            <g id="iss" visibility="hidden"><circle class="iss-ring" r="22"/><circle class="iss-dot" r="17"/><text class="iss-label" id="iss-tag" x="30" y="-22">ISS</text></g>
           </svg>
         </div>
         <div class="iss-facts" id="iss-facts"></div>

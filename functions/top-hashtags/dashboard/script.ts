@@ -70,11 +70,18 @@ export const DASHBOARD_SCRIPT = String.raw`
     var top = data.hashtags[0];
     $('kpi-distinct-sub').textContent = top ? 'leader ' + top.hashtag : 'none yet';
     $('kpi-accepted').textContent = number.format(data.stats.accepted);
-    $('kpi-accepted-sub').textContent = number.format(data.stats.duplicate) + ' redelivered, counted once';
+    $('kpi-accepted-sub').textContent = data.stats.duplicate
+      ? number.format(data.stats.duplicate) + ' redelivered, counted once'
+      : 'no redeliveries';
     $('kpi-late').textContent = number.format(data.stats.late) + ' · ' + number.format(data.stats.rejected);
     $('kpi-late-sub').textContent = data.watermark ? 'watermark ' + clock.format(new Date(data.watermark)) : 'no watermark yet';
 
     renderBars(data.hashtags, data.totals.count);
+    $('bars-note').textContent = data.hashtags.length
+      ? 'Percentages are shares of all ' + number.format(data.totals.count) + ' hashtags counted ' +
+        (data.view === 'sliding' ? 'in the last ' + length + ' s' : 'in this window') +
+        ', across ' + number.format(data.totals.hashtags) + ' distinct hashtags.'
+      : '';
   }
 
   function makeRow(hashtag) {
@@ -196,6 +203,11 @@ export const DASHBOARD_SCRIPT = String.raw`
     var p = project(data.latest);
     marker.setAttribute('visibility', 'visible');
     marker.setAttribute('transform', 'translate(' + p.x.toFixed(1) + ' ' + p.y.toFixed(1) + ')');
+    var tag = $('iss-tag');
+    var nearRightEdge = p.x > 1650;
+    tag.setAttribute('x', nearRightEdge ? '-30' : '30');
+    tag.setAttribute('text-anchor', nearRightEdge ? 'end' : 'start');
+    tag.setAttribute('y', p.y < 160 ? '56' : '-22');
     var lat = data.latest.latitude, lon = data.latest.longitude;
     var facts = $('iss-facts');
     facts.innerHTML = '';

@@ -13,8 +13,8 @@ export const DASHBOARD_CSS = `
   --warn: #fbbf24;
   --bad: #f87171;
   --iss: #fbbf24;
-  --land: #22304f;
-  --land-edge: #2e3e63;
+  --land: #24355a;
+  --land-edge: #31446f;
   --ocean: #0c1426;
   --grid: #17213a;
   --radius: 14px;
@@ -51,7 +51,7 @@ header.top { display: flex; align-items: flex-end; justify-content: space-betwee
 .kpi .sub { font-size: 13px; color: var(--ink-soft); margin-top: 2px; min-height: 19px; }
 .kpi .sub b { color: var(--ink); font-weight: 600; }
 
-.grid { display: grid; grid-template-columns: minmax(0, 1.15fr) minmax(0, 1fr); gap: 16px; align-items: start; }
+.grid { display: grid; grid-template-columns: minmax(0, 1.15fr) minmax(0, 1fr); gap: 16px; align-items: stretch; }
 .side { display: grid; gap: 16px; }
 .card { background: var(--panel); border: 1px solid var(--panel-edge); border-radius: var(--radius); padding: 18px 20px 20px; }
 .card h2 { margin: 0; font-size: 16px; font-weight: 650; letter-spacing: -0.005em; }
@@ -70,6 +70,7 @@ header.top { display: flex; align-items: flex-end; justify-content: space-betwee
 .bar .tag { position: absolute; left: 12px; top: 0; bottom: 0; display: flex; align-items: center; font-weight: 600; font-size: 15px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; right: 8px; text-shadow: 0 1px 2px rgba(0, 0, 0, 0.45); }
 .bar .count { text-align: right; font-weight: 700; font-size: 17px; }
 .bar .share { display: block; font-size: 11px; font-weight: 500; color: var(--ink-faint); }
+.note { margin: 14px 0 0; font-size: 12px; color: var(--ink-faint); }
 .empty { color: var(--ink-soft); font-size: 14px; padding: 28px 8px; text-align: center; border: 1px dashed var(--panel-edge); border-radius: 10px; }
 .empty b { color: var(--ink); }
 .empty code { font-family: var(--mono); font-size: 13px; color: var(--accent); }
@@ -85,9 +86,10 @@ svg { display: block; width: 100%; height: auto; }
 .map .land { fill: var(--land); stroke: var(--land-edge); stroke-width: 0.8; stroke-linejoin: round; }
 .map .graticule { stroke: var(--grid); stroke-width: 1; fill: none; }
 .map .equator { stroke: #22304f; stroke-width: 1.2; stroke-dasharray: 6 6; fill: none; }
-.map .trail { stroke: var(--iss); stroke-width: 3.5; fill: none; stroke-linecap: round; }
-.map .iss-ring { fill: none; stroke: var(--iss); stroke-width: 3; opacity: 0.8; transform-box: fill-box; transform-origin: center; animation: ring 2.4s ease-out infinite; }
-.map .iss-dot { fill: var(--iss); stroke: #0a0f1c; stroke-width: 4; }
+.map .trail { stroke: var(--iss); stroke-width: 2.5px; vector-effect: non-scaling-stroke; fill: none; stroke-linecap: round; }
+.map .iss-ring { fill: none; stroke: var(--iss); stroke-width: 2px; vector-effect: non-scaling-stroke; opacity: 0.8; transform-box: fill-box; transform-origin: center; animation: ring 2.4s ease-out infinite; }
+.map .iss-dot { fill: var(--iss); stroke: #0a0f1c; stroke-width: 2px; vector-effect: non-scaling-stroke; }
+.map .iss-label { fill: var(--iss); font: 700 44px var(--font); letter-spacing: 0.04em; paint-order: stroke; stroke: #0c1426; stroke-width: 10px; stroke-linejoin: round; }
 @keyframes ring { 0% { transform: scale(0.6); opacity: 0.9; } 100% { transform: scale(2.4); opacity: 0; } }
 .iss-facts { display: flex; gap: 22px; flex-wrap: wrap; margin-top: 12px; font-size: 13px; color: var(--ink-soft); }
 .iss-facts b { display: block; color: var(--ink); font-size: 15px; font-weight: 600; }
