@@ -19,6 +19,8 @@ const shared = {
   moduleNameMapper: {
     '^#layer/(.*)$': '<rootDir>/layers/shared/$1',
     '^#state/(.*)$': '<rootDir>/state/$1',
+    // satellite.js exports only an "import" condition; Jest resolves with "require".
+    '^satellite\\.js$': '<rootDir>/node_modules/satellite.js/dist/index.js',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
