@@ -1,10 +1,11 @@
 'use strict';
 /**
- * 1. Builds the shared runtime layer (layers/runtime/nodejs/node_modules) before packaging, from
- *    the root package.json "dependencies" at the versions of the committed package-lock.json, so the
- *    layer holds exactly what the tests ran with. @aws-sdk/* is left out: the Lambda runtime has it.
- *    Local runs (serverless offline, invoke local, tests) resolve the same packages from the root
- *    node_modules and never need the layer.
+ * 1. Builds the shared runtime layer (layers/runtime/nodejs/node_modules) before packaging
+ *    (scripts/build-layer.sh -> build-layer.mjs): the root package.json "dependencies" and what they
+ *    need, copied from the installed node_modules at the versions of package-lock.json, so the layer
+ *    holds exactly what the tests ran with. @aws-sdk/* is left out (the Lambda runtime has it), and
+ *    so are type declarations, TypeScript sources and source maps. Local runs (serverless offline,
+ *    invoke local, tests) resolve the same packages from the root node_modules and never need it.
  * 2. Lets `serverless package` run with no AWS account and no network. osls compares each layer
  *    with the deployed stack's (CloudFormation DescribeStacks) only to skip re-uploading an
  *    unchanged layer; without credentials or network that comparison is skipped, not fatal.
