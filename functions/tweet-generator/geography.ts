@@ -130,6 +130,31 @@ const ASIA: Ring = [
   [28, 41],
   [26, 36],
 ];
+const BRITISH_ISLES: Ring = [
+  [-6, 50],
+  [2, 51],
+  [0, 53],
+  [-2, 57],
+  [-5, 58.6],
+  [-6, 56],
+  [-3, 54],
+  [-5, 52],
+  [-10, 52],
+  [-10, 55],
+  [-6, 56],
+  [-6, 50],
+];
+const JAPAN: Ring = [
+  [130, 31],
+  [141, 35],
+  [142, 40],
+  [145, 44],
+  [141, 45.5],
+  [139, 42],
+  [135, 35],
+  [130, 33],
+  [130, 31],
+];
 const AUSTRALIA: Ring = [
   [113, -22],
   [114, -34],
@@ -148,9 +173,9 @@ const AUSTRALIA: Ring = [
 const CONTINENTS: ReadonlyArray<{ region: Region; rings: Ring[] }> = [
   { region: continent('Norteamérica', 'North America', '#NorthAmerica'), rings: [NORTH_AMERICA, GREENLAND] },
   { region: continent('Sudamérica', 'South America', '#SouthAmerica'), rings: [SOUTH_AMERICA] },
-  { region: continent('Europa', 'Europe', '#Europe'), rings: [EUROPE] },
+  { region: continent('Europa', 'Europe', '#Europe'), rings: [EUROPE, BRITISH_ISLES] },
   { region: continent('África', 'Africa', '#Africa'), rings: [AFRICA] },
-  { region: continent('Asia', 'Asia', '#Asia'), rings: [ASIA] },
+  { region: continent('Asia', 'Asia', '#Asia'), rings: [ASIA, JAPAN] },
   { region: continent('Oceanía', 'Oceania', '#Oceania'), rings: [AUSTRALIA] },
 ];
 
