@@ -108,7 +108,8 @@ describe('dev switched to self-managed Kafka', () => {
 
   it('tells the functions to use SCRAM with the brokers, not MSK', () => {
     const fn = template().Resources.IssDashpollerLambdaFunction;
-    const env = (fn?.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    if (!fn) throw new Error('the self-managed template has no iss-poller function');
+    const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
     expect(env).toMatchObject({
       KAFKA_BROKERS: BROKERS.join(','),
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
