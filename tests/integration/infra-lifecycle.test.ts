@@ -53,7 +53,7 @@ describe('infra:up and infra:down on private ports', () => {
     const second = await infraUp(settings, () => undefined);
     const pidsAfterSecond = livePids(settings).sort();
 
-    expect(first.started.sort()).toEqual(['kafka', 'redis']);
+    expect([...first.started].sort()).toEqual(['kafka', 'redis']);
     expect(second.started).toEqual([]);
     expect(pidsAfterFirst).toHaveLength(2);
     expect(pidsAfterSecond).toEqual(pidsAfterFirst);

@@ -93,7 +93,7 @@ describe('infra:up on running services', () => {
     const result = await infraUp(settings, () => undefined);
 
     expect(result.started).toEqual([]);
-    expect(result.reused.sort()).toEqual(['kafka', 'redis']);
+    expect([...result.reused].sort()).toEqual(['kafka', 'redis']);
   });
 });
 
