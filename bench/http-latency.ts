@@ -106,7 +106,7 @@ async function inProcess(redis: Redis, prefix: string, topic: string): Promise<v
     ['GET /top-hashtags?view=sliding&limit=100', '/top-hashtags?view=sliding&limit=100'],
     ['GET /top-hashtags/history (15 windows)', '/top-hashtags/history'],
     ['GET /iss/position (120 positions)', '/iss/position'],
-    ['GET / (dashboard, 65 kB)', '/'],
+    ['GET / (dashboard, 51 kB)', '/'],
     ['GET /top-hashtags?limit=0 (400)', '/top-hashtags?limit=0'],
   ];
   const etag = (await api.handler(apiEvent('/top-hashtags'), lambdaContext)).headers?.etag;
