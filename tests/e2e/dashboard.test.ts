@@ -164,6 +164,12 @@ describe('the dashboard in Chromium', () => {
     await page.waitForTimeout(900);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    // And on a phone: one column, nothing cut off horizontally.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(700);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1440, height: 960 });
 
     const origins = new Set(requested.map((url) => new URL(url).origin));
     expect([...origins]).toEqual([server.url]);
