@@ -20,14 +20,19 @@ ARGV:
 Guarantees:
   - Compare-and-set on the offset: when the stored offset is not ARGV[2], nothing is written and
     {0, stored offset or ''} is returned (the caller re-reads and re-plans). Otherwise the counts,
-    the stats, the watermark and the offset move together: a redelivered batch changes nothing.
+    the stats, the max event time and the offset move together: a redelivered batch changes nothing.
   - Every key's type is checked before the first write, so the script cannot fail half-way.
-  - Spark Structured Streaming watermark semantics per step: records are judged against the
-    watermark as it was before the step (a window whose end <= that watermark is late: its records
-    are counted as late, not counted); the watermark is then raised to max event time - lateness.
+  - Spark Structured Streaming watermark semantics: records are judged against the stored
+    watermark (a window whose end <= it is late: its records are counted as late, not counted).
+    The step raises the topic's max event time but NOT the watermark: advance-watermark.lua does
+    that once every partition of the batch is applied, so all partitions of one Lambda batch are
+    judged against the watermark from before the batch (Spark: the watermark moves between
+    micro-batches), and a retry after a partial failure judges the remaining partitions exactly
+    as the first attempt would have.
   - Expiry: each written window key expires when the watermark has passed its end + retention
     (bucket keys: bucket start + window + retention, the end of the last sliding view holding them),
-    mapped to wall-clock time with Redis' own clock: PEXPIREAT now + (deadline - watermark).
+    mapped to wall-clock time with Redis' own clock: PEXPIREAT now + (deadline - watermark), with
+    the watermark this step's records move it to.
   Returns {1, accepted records, late records}.
 ]]
 
@@ -94,12 +99,15 @@ if (stored or '') ~= expected then return { 0, stored or '' } end
 
 local meta = redis.call('HMGET', KEYS[2], 'maxEventTime', 'watermark')
 local oldMax, oldWatermark = tonumber(meta[1]), tonumber(meta[2])
-local newMax, newWatermark = oldMax, oldWatermark
+local newMax = oldMax
 if batchMax ~= '' then
   local m = tonumber(batchMax)
   if newMax == nil or m > newMax then newMax = m end
-  local w = newMax - latenessMs
-  if newWatermark == nil or w > newWatermark then newWatermark = w end
+end
+-- The watermark this step's records will have moved it to (advance-watermark.lua stores it), for expiry.
+local expiryWatermark = oldWatermark
+if newMax ~= nil and (expiryWatermark == nil or newMax - latenessMs > expiryWatermark) then
+  expiryWatermark = newMax - latenessMs
 end
 
 local now = redis.call('TIME')
@@ -133,14 +141,14 @@ for _, win in ipairs(windows) do
         end
       end
     end
-    local expireAt = fmt(nowMs + (windowEnd + retentionMs - newWatermark))
+    local expireAt = fmt(nowMs + (windowEnd + retentionMs - expiryWatermark))
     redis.call('PEXPIREAT', win.zset, expireAt)
     redis.call('PEXPIREAT', win.info, expireAt)
     for _, bucket in ipairs(win.buckets) do
       for _, e in ipairs(bucket.entries) do
         redis.call('ZINCRBY', bucket.zset, e[2], e[1])
       end
-      redis.call('PEXPIREAT', bucket.zset, fmt(nowMs + (bucket.start + windowMs + retentionMs - newWatermark)))
+      redis.call('PEXPIREAT', bucket.zset, fmt(nowMs + (bucket.start + windowMs + retentionMs - expiryWatermark)))
     end
   end
 end
@@ -150,6 +158,5 @@ if late > 0 then redis.call('HINCRBY', KEYS[3], 'late', late) end
 if duplicates > 0 then redis.call('HINCRBY', KEYS[3], 'duplicate', duplicates) end
 if rejected > 0 then redis.call('HINCRBY', KEYS[3], 'rejected', rejected) end
 if newMax ~= oldMax then redis.call('HSET', KEYS[2], 'maxEventTime', fmt(newMax)) end
-if newWatermark ~= oldWatermark then redis.call('HSET', KEYS[2], 'watermark', fmt(newWatermark)) end
 if newOffset ~= '' then redis.call('HSET', KEYS[1], partition, newOffset) end
 return { 1, accepted, late }

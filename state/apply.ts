@@ -6,7 +6,8 @@
  * above them, does what must happen before the offset moves (dead-letter writes), then calls
  * {@link applyPartitionStep} with the offset it read. If another invocation moved the offset in
  * between, the step writes nothing and answers `conflict` with the stored offset, and the caller
- * re-plans from there. Lambda retries whole batches, so redeliveries are the normal case.
+ * re-plans from there. Once every partition is applied, the caller calls {@link advanceWatermark}.
+ * Lambda retries whole batches, so redeliveries are the normal case.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -120,36 +121,62 @@ export function encodeStep(
   return { keys, args };
 }
 
-type ScriptClient = Redis & { trendingApplyStep(...args: Array<string | number>): Promise<unknown> };
+/**
+ * Raises the watermark of `topic` to its max event time minus the allowed lateness. Call it once
+ * every partition step of a batch has been applied (never after a failed one): records of one
+ * batch are all judged against the watermark from before the batch. Idempotent.
+ * @returns the watermark after the call (epoch ms), null when the topic has seen no record.
+ */
+export async function advanceWatermark(
+  redis: Redis,
+  settings: WindowSettings,
+  topic: string,
+): Promise<number | null> {
+  const keys = new TopicKeys(settings.keyPrefix, topic);
+  const reply = await scriptClient(redis).trendingAdvanceWatermark(
+    1,
+    keys.meta,
+    String(settings.allowedLatenessSeconds * 1000),
+  );
+  return reply === '' || reply === null ? null : Number(reply);
+}
 
-/** Registers the script on the client once (ioredis sends EVALSHA and falls back to EVAL). */
+type ScriptClient = Redis & {
+  trendingApplyStep(...args: Array<string | number>): Promise<unknown>;
+  trendingAdvanceWatermark(...args: Array<string | number>): Promise<unknown>;
+};
+
+/** Registers the scripts on the client once (ioredis sends EVALSHA and falls back to EVAL). */
 function scriptClient(redis: Redis): ScriptClient {
   const client = redis as ScriptClient;
   if (typeof client.trendingApplyStep !== 'function') {
-    redis.defineCommand('trendingApplyStep', { lua: applyStepLua() });
+    redis.defineCommand('trendingApplyStep', { lua: luaScript('apply-step.lua') });
+    redis.defineCommand('trendingAdvanceWatermark', { lua: luaScript('advance-watermark.lua') });
   }
   return client;
 }
 
-let lua: string | undefined;
+const scripts = new Map<string, string>();
 
 /**
- * The script's source. Next to this module when running from source (tests, tsx, serverless
+ * A script's source. Next to this module when running from source (tests, tsx, serverless
  * offline); in the deployed bundle `state/*.lua` is packaged at the task root (see serverless.yml).
  */
-export function applyStepLua(): string {
-  if (lua === undefined) {
+export function luaScript(name: 'apply-step.lua' | 'advance-watermark.lua'): string {
+  let source = scripts.get(name);
+  if (source === undefined) {
     const candidates = [
-      fileURLToPath(new URL('./apply-step.lua', import.meta.url)),
-      path.join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'state', 'apply-step.lua'),
+      fileURLToPath(new URL(`./${name}`, import.meta.url)),
+      path.join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'state', name),
       // serverless offline sets LAMBDA_TASK_ROOT to /var/task but runs the bundle from the service folder.
-      path.join(process.cwd(), 'state', 'apply-step.lua'),
+      path.join(process.cwd(), 'state', name),
     ];
     const found = candidates.find((file) => existsSync(file));
-    if (found === undefined) throw new Error(`apply-step.lua not found (looked in ${candidates.join(', ')})`);
-    lua = readFileSync(found, 'utf8');
+    if (found === undefined) throw new Error(`${name} not found (looked in ${candidates.join(', ')})`);
+    source = readFileSync(found, 'utf8');
+    scripts.set(name, source);
   }
-  return lua;
+  return source;
 }
 
 function parseOffset(value: string | null): number | null {

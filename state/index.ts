@@ -11,6 +11,7 @@ export {
   type WindowAggregate,
 } from './aggregate.ts';
 export {
+  advanceWatermark,
   applyPartitionStep,
   type PartitionStep,
   readAppliedOffsets,

@@ -5,7 +5,10 @@
  * 2. read the last applied offset of every partition in the batch (one command per topic);
  * 3. send the fresh bad records (offset above the applied one) to the dead-letter topic and wait
  *    for the acknowledgement;
- * 4. apply each partition in one atomic Redis step that moves its offset (state/apply-step.lua).
+ * 4. apply each partition in one atomic Redis step that moves its offset (state/apply-step.lua);
+ * 5. once all are applied, raise each topic's watermark (state/advance-watermark.lua): every
+ *    partition of a batch is judged against the watermark from before the batch, as Spark judges a
+ *    micro-batch, and a retry after a partial failure judges the rest exactly as the first attempt.
  *
  * Order matters: the dead letters are durable before any offset moves past them. If the invocation
  * dies between 3 and 4, Lambda retries the batch, the offsets have not moved, and the same letters
@@ -19,6 +22,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '#layer/logger.ts';
 import {
+  advanceWatermark,
   applyPartitionStep,
   type CountableRecord,
   type CounterStats,
@@ -98,8 +102,7 @@ export async function countBatch(event: KafkaEvent, deps: CounterDependencies): 
   const rejections: Record<string, number> = {};
   for (const letter of fresh) rejections[letter.code] = (rejections[letter.code] ?? 0) + 1;
 
-  // One step per partition, issued together: one connection keeps them in order, so the watermark
-  // a step sees is the one the previous partitions left.
+  // One step per partition, issued together (one connection keeps them in order).
   const settled = await Promise.allSettled(
     decoded.map((p) => applyPartition(deps, p, applied.get(p.source) ?? null)),
   );
@@ -115,6 +118,11 @@ export async function countBatch(event: KafkaEvent, deps: CounterDependencies): 
   }
 
   const partitions = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  await Promise.all(
+    [...new Set(decoded.map((p) => p.source.topic))].map((topic) =>
+      advanceWatermark(deps.redis, deps.settings, topic),
+    ),
+  );
   // A null-prototype object: `__proto__` is a legal Kafka topic name.
   const topics: BatchOutcome['topics'] = Object.create(null);
   for (const p of partitions) {

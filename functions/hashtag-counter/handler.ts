@@ -9,7 +9,7 @@ import middy from '@middy/core';
 import type { MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import { loadConfig } from '#layer/config.ts';
 import { errorMessage } from '#layer/errors.ts';
-import { getSharedProducer } from '#layer/kafka.ts';
+import { disconnectSharedProducer, getSharedProducer } from '#layer/kafka.ts';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics } from '#layer/metrics.ts';
 import { createRedis, pingRedis, type Redis } from '#layer/redis.ts';
@@ -42,6 +42,14 @@ function redisClient(): Promise<Redis> {
     redis = undefined;
   });
   return redis;
+}
+
+/** Closes the container's clients (tests and local scripts; a Lambda container just freezes). */
+export async function closeCounterClients(): Promise<void> {
+  const pending = redis;
+  redis = undefined;
+  if (pending) (await pending.catch(() => undefined))?.disconnect();
+  await disconnectSharedProducer();
 }
 
 export const handler = middy<MSKEvent | SelfManagedKafkaEvent, void>()

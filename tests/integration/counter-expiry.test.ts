@@ -4,9 +4,10 @@
  * while offsets, watermark and statistics never expire (they are what makes a retry exact).
  * Short windows and retention keep the test fast.
  */
-import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
+
 import { readTopHashtags, readWindowHistory } from '#state/index.ts';
 import { TopicKeys } from '#state/keys.ts';
+import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
 import { type Harness, startHarness } from '../fixtures/msk/harness.ts';
 import { kafkaEvent, tweet } from '../fixtures/msk/kafka-events.ts';
 
@@ -68,15 +69,23 @@ describe('window expiry', () => {
     const topic = 'expiry-old';
     const keys = new TopicKeys(h.prefix, topic);
     const t = Math.floor((await redisNowMs()) / 2000) * 2000 + 100;
-    await countBatch(kafkaEvent('msk', [{ topic, partition: 0, offset: 0, value: tweet('#old', t), timestamp: t }]), deps);
+    await countBatch(
+      kafkaEvent('msk', [{ topic, partition: 0, offset: 0, value: tweet('#old', t), timestamp: t }]),
+      deps,
+    );
     expect(await h.redis.exists(keys.window(t - 100))).toBe(1);
 
     // Time passes (event time with it): a newer record, another window; no cleanup job runs.
     await sleep(5_500);
     const t2 = t + 5_500;
-    await countBatch(kafkaEvent('msk', [{ topic, partition: 0, offset: 1, value: tweet('#new', t2), timestamp: t2 }]), deps);
+    await countBatch(
+      kafkaEvent('msk', [{ topic, partition: 0, offset: 1, value: tweet('#new', t2), timestamp: t2 }]),
+      deps,
+    );
 
-    expect(await h.redis.exists(keys.window(t - 100), keys.windowInfo(t - 100), keys.bucket(t - 100))).toBe(0);
+    expect(await h.redis.exists(keys.window(t - 100), keys.windowInfo(t - 100), keys.bucket(t - 100))).toBe(
+      0,
+    );
     const old = await readTopHashtags(h.redis, deps.settings, { topic, view: 'tumbling', limit: 10, at: t });
     expect(old).toMatchObject({ complete: true, hashtags: [], totals: { hashtags: 0, count: 0 } });
     const current = await readTopHashtags(h.redis, deps.settings, { topic, view: 'tumbling', limit: 10 });

@@ -4,9 +4,9 @@
  * with its original bytes and a reason.
  */
 import fc from 'fast-check';
+import { readCounterStats, readTopHashtags } from '#state/index.ts';
 import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
 import { DLQ_HEADERS } from '../../functions/hashtag-counter/dead-letter.ts';
-import { readCounterStats, readTopHashtags } from '#state/index.ts';
 import { type Harness, startHarness } from '../fixtures/msk/harness.ts';
 import { kafkaEvent, type RecordSpec, tweet } from '../fixtures/msk/kafka-events.ts';
 
@@ -29,7 +29,11 @@ const hostile: Array<[what: string, value: Buffer | null, reason: string]> = [
   ['a JSON array', json([tweet('#arr', T)]), 'invalid-shape'],
   ['texto as a number', json({ ...tweet('#a', T), texto: 5 }), 'invalid-shape'],
   ['timestamp as a string', json({ ...tweet('#a', T), timestamp: String(T / 1000) }), 'invalid-shape'],
-  ['hashtag_principal as an object', json({ ...tweet('#a', T), hashtag_principal: { toString: '#a' } }), 'invalid-shape'],
+  [
+    'hashtag_principal as an object',
+    json({ ...tweet('#a', T), hashtag_principal: { toString: '#a' } }),
+    'invalid-shape',
+  ],
   [
     'only __proto__ and constructor',
     raw('{"__proto__":{"usuario":"@a","texto":"#evil","timestamp":1},"constructor":{"prototype":{"x":1}}}'),
@@ -51,7 +55,12 @@ const good: Array<[value: Buffer, hashtag: string]> = [
   [json(tweet('#🚀', T)), '#🚀'],
   [json(tweet('#👩🏽‍🚀', T)), '#👩🏽‍🚀'],
   [json(tweet('#東京', T)), '#東京'],
-  [raw(`{"__proto__":{"hashtag_principal":"#evil"},"constructor":1,"usuario":"@a","texto":"x","hashtag_principal":"#Proto","timestamp":${T / 1000}}`), '#Proto'],
+  [
+    raw(
+      `{"__proto__":{"hashtag_principal":"#evil"},"constructor":1,"usuario":"@a","texto":"x","hashtag_principal":"#Proto","timestamp":${T / 1000}}`,
+    ),
+    '#Proto',
+  ],
   [json(tweet(undefined, T, 'texto with #ok\r\nFLUSHALL and *{x}')), '#ok'],
 ];
 
@@ -85,10 +94,19 @@ describe('hostile records', () => {
     const outcome = await countBatch(kafkaEvent('self-managed-kafka', specs), deps);
 
     const stats = await readCounterStats(h.redis, deps.settings, 'hostile');
-    expect(stats).toEqual({ accepted: hostile.length, late: 0, duplicate: 0, rejected: expectedLetters.size });
+    expect(stats).toEqual({
+      accepted: hostile.length,
+      late: 0,
+      duplicate: 0,
+      rejected: expectedLetters.size,
+    });
     expect(outcome.deadLetters).toBe(expectedLetters.size);
 
-    const top = await readTopHashtags(h.redis, deps.settings, { topic: 'hostile', view: 'tumbling', limit: 50 });
+    const top = await readTopHashtags(h.redis, deps.settings, {
+      topic: 'hostile',
+      view: 'tumbling',
+      limit: 50,
+    });
     const counted = Object.fromEntries(top.hashtags.map((x) => [x.hashtag, x.count]));
     const expectedCounts: Record<string, number> = {};
     hostile.forEach((_, i) => {
@@ -114,7 +132,9 @@ describe('hostile records', () => {
     // Nothing a record held became a key: every key under the prefix follows the schema.
     const keys = await h.redis.keys(`${h.prefix}:*`);
     for (const key of keys) {
-      expect(key.slice(h.prefix.length)).toMatch(/^:\{hostile\}:(meta|stats|offsets:group-[\w-]+|(win|bkt):\d+(:info)?)$/);
+      expect(key.slice(h.prefix.length)).toMatch(
+        /^:\{hostile\}:(meta|stats|offsets:group-[\w-]+|(win|bkt):\d+(:info)?)$/,
+      );
     }
     expect(Object.prototype).not.toHaveProperty('usuario');
     expect(Object.prototype).not.toHaveProperty('x');

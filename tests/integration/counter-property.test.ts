@@ -112,14 +112,15 @@ const bump = (m: Map<number, Map<string, number>>, at: number, key: string) => {
   inner.set(key, (inner.get(key) ?? 0) + 1);
 };
 
-/** The reference: a plain re-statement of the rules, one partition step at a time. */
+/** The reference: a plain re-statement of the rules, one batch at a time. */
 function applyToModel(model: Model, batch: Map<number, LogRecord[]>, latenessMs: number): void {
+  // Every record of a batch is judged against the watermark from before the batch.
+  const before = model.watermark;
   for (const partition of [...batch.keys()].sort((a, b) => a - b)) {
     const records = batch.get(partition) ?? [];
     const last = model.applied[partition] ?? null;
     const fresh = records.filter((r) => last === null || r.offset > last);
     model.stats.duplicate += records.length - fresh.length;
-    const before = model.watermark;
     for (const r of fresh) {
       if (r.content.kind === 'garbage') {
         model.stats.rejected += 1;
@@ -138,9 +139,10 @@ function applyToModel(model: Model, batch: Map<number, LogRecord[]>, latenessMs:
         bump(model.forms, start, form);
       }
     }
-    if (model.maxEventTime !== null)
-      model.watermark = Math.max(model.watermark ?? -Infinity, model.maxEventTime - latenessMs);
     if (fresh.length > 0) model.applied[partition] = fresh.at(-1)?.offset ?? null;
+  }
+  if (model.maxEventTime !== null) {
+    model.watermark = Math.max(model.watermark ?? Number.NEGATIVE_INFINITY, model.maxEventTime - latenessMs);
   }
 }
 

@@ -1,6 +1,7 @@
 /** The read API the HTTP function uses, over state the counter wrote. */
+
+import { readTopHashtags, readTopicClock, readWindowHistory } from '#state/index.ts';
 import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
-import { readTopicClock, readTopHashtags, readWindowHistory } from '#state/index.ts';
 import { type Harness, startHarness } from '../fixtures/msk/harness.ts';
 import { kafkaEvent, type RecordSpec, tweet } from '../fixtures/msk/kafka-events.ts';
 
@@ -16,7 +17,8 @@ afterAll(async () => {
 /** Counts `tags` (hashtag and event time offset in seconds from T) into `topic`, in one batch. */
 async function count(topic: string, tags: Array<[string, number]>, settings = {}) {
   const deps = h.deps(settings);
-  const base = Number((await h.redis.hget(`${h.prefix}:{${topic}}:offsets:${deps.consumerGroup}`, '0')) ?? -1) + 1;
+  const base =
+    Number((await h.redis.hget(`${h.prefix}:{${topic}}:offsets:${deps.consumerGroup}`, '0')) ?? -1) + 1;
   const specs: RecordSpec[] = tags.map(([tag, s], i) => ({
     topic,
     partition: 0,
@@ -75,15 +77,30 @@ describe('reading the top hashtags', () => {
       ['#first', 5],
       ['#later', 200],
     ]);
-    const view = await readTopHashtags(h.redis, settings, { topic: 'past', view: 'tumbling', limit: 10, at: T + 30_000 });
-    expect(view).toMatchObject({ windowStart: T, windowEnd: T + 60_000, complete: true, watermark: T + 140_000 });
+    const view = await readTopHashtags(h.redis, settings, {
+      topic: 'past',
+      view: 'tumbling',
+      limit: 10,
+      at: T + 30_000,
+    });
+    expect(view).toMatchObject({
+      windowStart: T,
+      windowEnd: T + 60_000,
+      complete: true,
+      watermark: T + 140_000,
+    });
     expect(list(view)).toEqual(['#first=1']);
   });
 
   it('answers an empty, complete view for a window beyond the retention', async () => {
     const settings = await count('retention', [['#x', 0]], { retentionSeconds: 60 });
     await count('retention', [['#y', 300]], { retentionSeconds: 60 });
-    const view = await readTopHashtags(h.redis, settings, { topic: 'retention', view: 'tumbling', limit: 10, at: T });
+    const view = await readTopHashtags(h.redis, settings, {
+      topic: 'retention',
+      view: 'tumbling',
+      limit: 10,
+      at: T,
+    });
     expect(view).toMatchObject({ complete: true, hashtags: [], totals: { hashtags: 0, count: 0 } });
   });
 
@@ -104,10 +121,22 @@ describe('reading the top hashtags', () => {
   it('answers an empty current window around the wall clock for a topic never seen', async () => {
     const settings = h.settings();
     const before = Date.now();
-    const view = await readTopHashtags(h.redis, settings, { topic: 'never-seen', view: 'tumbling', limit: 5 });
-    expect(view).toMatchObject({ watermark: null, complete: false, hashtags: [], totals: { hashtags: 0, count: 0 } });
+    const view = await readTopHashtags(h.redis, settings, {
+      topic: 'never-seen',
+      view: 'tumbling',
+      limit: 5,
+    });
+    expect(view).toMatchObject({
+      watermark: null,
+      complete: false,
+      hashtags: [],
+      totals: { hashtags: 0, count: 0 },
+    });
     expect(view.windowEnd).toBeGreaterThan(before);
-    expect(await readTopicClock(h.redis, settings, 'never-seen')).toEqual({ maxEventTime: null, watermark: null });
+    expect(await readTopicClock(h.redis, settings, 'never-seen')).toEqual({
+      maxEventTime: null,
+      watermark: null,
+    });
   });
 
   it('lists the totals of the last windows, newest last', async () => {
@@ -124,7 +153,9 @@ describe('reading the top hashtags', () => {
       { windowStart: T + 120_000, windowEnd: T + 180_000, total: 0 },
       { windowStart: T + 180_000, windowEnd: T + 240_000, total: 1 },
     ]);
-    expect((await readWindowHistory(h.redis, settings, 'history', 2, T + 70_000)).map((w) => w.total)).toEqual([1, 2]);
+    expect(
+      (await readWindowHistory(h.redis, settings, 'history', 2, T + 70_000)).map((w) => w.total),
+    ).toEqual([1, 2]);
   });
 
   it('refuses a limit that is not a positive integer', async () => {

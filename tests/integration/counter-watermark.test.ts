@@ -3,7 +3,7 @@
  * (https://spark.apache.org/docs/latest/structured-streaming-programming-guide.html#handling-late-data-and-watermarking):
  * watermark = max event time seen - allowed lateness; a window is dropped once the watermark has
  * reached its end; records are judged against the watermark as it stood before their micro-batch
- * (here: before their partition step), and the watermark never goes back.
+ * (here: the Lambda batch, all its partitions alike), and the watermark never goes back.
  * Times are 10-minute tumbling windows with 10 minutes of allowed lateness, as in the guide.
  */
 
@@ -99,15 +99,17 @@ const cases: Case[] = [
     watermark: '12:20',
   },
   {
-    name: 'applies partitions in order within one batch, each against the watermark the previous left',
+    name: 'judges every partition of one batch against the watermark from before the batch',
     batches: [
+      [{ tag: 'a', time: '12:00' }],
       [
-        { tag: 'a', time: '12:30', partition: 0 },
-        { tag: 'b', time: '12:05', partition: 1 },
+        { tag: 'b', time: '12:30', partition: 0 },
+        { tag: 'c', time: '12:05', partition: 1 },
       ],
+      [{ tag: 'd', time: '12:06', partition: 1 }],
     ],
-    counted: ['a'],
-    late: ['b'],
+    counted: ['a', 'b', 'c'],
+    late: ['d'],
     watermark: '12:20',
   },
   {
