@@ -23,12 +23,18 @@ export interface MappingStats {
   readonly batches: number;
   readonly failedInvocations: number;
   readonly assignedPartitions: readonly number[];
+  /** Partitions with a batch being delivered right now. */
+  readonly inFlight: number;
+  /** Partitions paused until their buffer drains (backpressure). */
+  readonly paused: number;
+  /** Records fetched and waiting for their batch. */
+  readonly buffered: number;
 }
 
 export interface EmulatorOptions {
   readonly mappings: readonly EventSourceMapping[];
   /** Invokes a function by name; rejects when the invocation failed. */
-  invoke(functionName: string, event: KafkaLambdaEvent): Promise<void>;
+  invoke(functionName: string, event: KafkaLambdaEvent, signal: AbortSignal): Promise<void>;
   readonly log: WorkerLog;
   readonly retry?: RetrySettings;
   readonly clientId?: string;
@@ -99,6 +105,15 @@ class MappingConsumer {
     return this.assigned;
   }
 
+  get workerStates(): { inFlight: number; paused: number; buffered: number } {
+    const workers = [...this.workers.values()];
+    return {
+      inFlight: workers.filter((w) => w.inFlight).length,
+      paused: workers.filter((w) => w.paused).length,
+      buffered: workers.reduce((sum, w) => sum + w.buffered, 0),
+    };
+  }
+
   async start(): Promise<void> {
     const { topic, consumerGroupId, startingPosition } = this.mapping;
     await this.admin.connect();
@@ -157,7 +172,8 @@ class MappingConsumer {
         limits: this.limits,
         retryPolicy: this.retryPolicy,
         log: this.options.log,
-        invoke: (event) => this.options.invoke(this.mapping.functionName, event),
+        invoke: (event, signal) => this.options.invoke(this.mapping.functionName, event, signal),
+        invokeTimeoutMs: this.mapping.timeoutSeconds * 1000,
         commit: (nextOffset) => this.consumer.commitOffsets([{ topic, partition, offset: nextOffset }]),
         onBatch: (outcome) => {
           this.records += outcome.records;
@@ -232,6 +248,7 @@ export class KafkaEventSourceEmulator {
       batches: c.batches,
       failedInvocations: c.failedInvocations,
       assignedPartitions: c.assignedPartitions,
+      ...c.workerStates,
     }));
   }
 

@@ -70,6 +70,8 @@ class KafkaEventSourcePlugin {
       apiBaseUrl: `http://${host}:${this.offlineOption('httpPort', 3000)}`,
       statusIntervalMs: Number(own.statusIntervalSeconds ?? 5) * 1000,
       runSchedulesAtStart: !this.schedulesOff() && own.runSchedulesAtStart !== false,
+      providerTimeoutSeconds:
+        service.provider.timeout === undefined ? undefined : Number(service.provider.timeout),
       localBrokers: String(own.bootstrapServers ?? env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
       log: this.log,
     });

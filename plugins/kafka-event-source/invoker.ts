@@ -29,7 +29,7 @@ function summarise(payload: string): string {
 }
 
 export interface LambdaInvoker {
-  invoke(functionName: string, event: unknown): Promise<void>;
+  invoke(functionName: string, event: unknown, signal?: AbortSignal): Promise<void>;
   /** Fire and forget (InvocationType Event), as EventBridge invokes scheduled functions. */
   invokeAsync(functionName: string, event: unknown): Promise<void>;
   destroy(): void;
@@ -45,13 +45,14 @@ export function lambdaInvoker(endpoint: string, region: string): LambdaInvoker {
     maxAttempts: 1,
   });
   return {
-    async invoke(functionName, event) {
+    async invoke(functionName, event, signal) {
       const response = await client.send(
         new InvokeCommand({
           FunctionName: functionName,
           InvocationType: 'RequestResponse',
           Payload: Buffer.from(JSON.stringify(event)),
         }),
+        signal ? { abortSignal: signal } : {},
       );
       if (response.FunctionError) {
         const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';

@@ -29,6 +29,7 @@ export interface RunnerOptions {
   readonly runSchedulesAtStart: boolean;
   /** Brokers for `msk` events (locally there is no cluster ARN to resolve). */
   readonly localBrokers: readonly string[];
+  readonly providerTimeoutSeconds?: number;
   readonly log: RunnerLog;
 }
 
@@ -73,11 +74,12 @@ export async function startLocalEventSources(options: RunnerOptions): Promise<Ru
   const { log } = options;
   const mappings = eventSourceMappings(options.service, options.serviceName, options.stage, {
     localBrokers: options.localBrokers,
+    providerTimeoutSeconds: options.providerTimeoutSeconds,
   });
   const invoker = lambdaInvoker(options.lambdaEndpoint, options.region);
   const emulator = new KafkaEventSourceEmulator({
     mappings,
-    invoke: (name, event) => invoker.invoke(name, event),
+    invoke: (name, event, signal) => invoker.invoke(name, event, signal),
     log,
   });
 

@@ -42,8 +42,15 @@ export interface PartitionWorkerDeps {
   readonly origin: EventOrigin;
   readonly limits: BatchLimits;
   readonly retryPolicy: RetryPolicy;
-  /** Invokes the function; rejects when the invocation failed (FunctionError or unreachable). */
-  invoke(event: KafkaLambdaEvent): Promise<void>;
+  /**
+   * Invokes the function; rejects when the invocation failed (FunctionError, unreachable, or
+   * `signal` aborted: the function's timeout passed, or the worker is being stopped).
+   */
+  invoke(event: KafkaLambdaEvent, signal: AbortSignal): Promise<void>;
+  /** Longest wait for one invocation: the function's timeout (AWS counts a timeout as a failure). */
+  readonly invokeTimeoutMs?: number;
+  /** After stop(), how long a batch in flight may still finish before its invocation is abandoned. */
+  readonly stopGraceMs?: number;
   /** Commits `nextOffset` (the offset after the batch's last record) for the consumer group. */
   commit(nextOffset: string): Promise<void>;
   onBatch?(outcome: BatchOutcome): void;
@@ -63,6 +70,9 @@ export class PartitionWorker {
   private bufferedBytes = 0;
   private lastPushedOffset = -1;
   private readonly abort = new AbortController();
+  /** Aborted once the stop grace has passed: abandons the invocation in flight (left uncommitted). */
+  private readonly hardStop = new AbortController();
+  private invoking = false;
   private wake: (() => void) | undefined;
   private resume: (() => void) | undefined;
   private readonly envelopeBytes: number;
@@ -93,6 +103,16 @@ export class PartitionWorker {
   /** Records waiting to be delivered. */
   get buffered(): number {
     return this.buffer.length;
+  }
+
+  /** A batch is being delivered (invoked or retried) right now. */
+  get inFlight(): boolean {
+    return this.invoking;
+  }
+
+  /** The partition is paused until this worker's buffer drains. */
+  get paused(): boolean {
+    return this.resume !== undefined;
   }
 
   /** True when the buffer holds more than two batches: the consumer should pause the partition. */
@@ -128,6 +148,9 @@ export class PartitionWorker {
    * committed by this worker (-1 if none).
    */
   stop(): Promise<number> {
+    if (!this.abort.signal.aborted) {
+      setTimeout(() => this.hardStop.abort(), this.deps.stopGraceMs ?? 5000).unref();
+    }
     this.abort.abort();
     // A partition paused for this worker must not stay paused for its successor.
     this.resume?.();
@@ -188,6 +211,7 @@ export class PartitionWorker {
       );
       const started = this.now();
       let attempts = 0;
+      this.invoking = true;
       try {
         // The same event, whole, on every attempt: AWS retries the batch, never a part of it.
         await retryUntilAborted(
@@ -195,7 +219,8 @@ export class PartitionWorker {
           async (attempt) => {
             attempts = attempt;
             try {
-              await this.deps.invoke(event);
+              const timeout = AbortSignal.timeout(this.deps.invokeTimeoutMs ?? 900_000);
+              await this.deps.invoke(event, AbortSignal.any([timeout, this.hardStop.signal]));
             } catch (error) {
               this.deps.onFailure?.(error, attempt);
               log.warn(
@@ -210,6 +235,8 @@ export class PartitionWorker {
         if (this.abort.signal.aborted) break;
         log.error(`${topic}-${partition}: giving up on offsets ${first}-${last}: ${errorText(error)}`);
         break;
+      } finally {
+        this.invoking = false;
       }
       this.buffer.splice(0, count);
       this.bufferedBytes -= bytes - this.envelopeBytes;

@@ -66,7 +66,14 @@ export function retryUntilAborted<T>(
         );
     };
     if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    else {
+      signal.addEventListener('abort', onAbort, { once: true });
+      // One listener per batch would pile up on the worker's long-lived signal.
+      void run.then(
+        () => signal.removeEventListener('abort', onAbort),
+        () => signal.removeEventListener('abort', onAbort),
+      );
+    }
   });
   // Whichever settles second is nobody's business any more.
   run.catch(() => undefined);

@@ -25,18 +25,26 @@ export interface EventSourceMapping {
   /** Epoch seconds, for AT_TIMESTAMP. */
   readonly startingPositionTimestamp: number | undefined;
   readonly consumerGroupId: string;
+  /** The function's timeout: an invocation still running after it counts as failed. */
+  readonly timeoutSeconds: number;
 }
 
 /** The parts of the resolved serverless service this module reads. */
 export interface ServiceView {
   getAllFunctions(): string[];
-  getFunction(key: string): { name?: string; environment?: Record<string, unknown> };
+  getFunction(key: string): {
+    name?: string;
+    timeout?: number | string;
+    environment?: Record<string, unknown>;
+  };
   getAllEventsInFunction(key: string): Array<Record<string, unknown>>;
 }
 
 export interface SourceDefaults {
   /** Brokers for `msk` events, which name a cluster ARN rather than brokers (locally: KAFKA_BROKERS). */
   readonly localBrokers: readonly string[];
+  /** provider.timeout, for functions without their own (AWS's default is 3 s, osls's 6 s). */
+  readonly providerTimeoutSeconds?: number;
 }
 
 export class EventSourceConfigError extends Error {
@@ -118,6 +126,7 @@ export function eventSourceMappings(
         startingPositionTimestamp: e.startingPositionTimestamp,
         // AWS names the group after the mapping's UUID when none is given; locally the function name is stable.
         consumerGroupId: e.consumerGroupId ?? functionName,
+        timeoutSeconds: Number(fn.timeout ?? defaults.providerTimeoutSeconds ?? 6),
       });
     });
   }

@@ -30,7 +30,8 @@ export function formatStatus(
     `${stats.functionKey} <- ${stats.topic}:`,
     `${number.format(stats.records)} records in ${number.format(stats.batches)} batches (${number.format(rate)}/s),`,
     `${number.format(stats.failedInvocations)} failed invocations,`,
-    `lag ${lag === undefined ? '?' : number.format(lag)}`,
+    `lag ${lag === undefined ? '?' : number.format(lag)},`,
+    `in flight ${stats.inFlight}/${stats.assignedPartitions.length}${stats.paused > 0 ? ` (${stats.paused} paused)` : ''}`,
     `| top: ${topText}`,
   ].join(' ');
 }

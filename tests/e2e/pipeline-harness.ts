@@ -11,7 +11,20 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
+/** The repository root: the nearest folder up from the working directory with our package.json. */
+function findRepoRoot(): string {
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'trending-hashtags-serverless') return dir;
+    } catch {
+      // no package.json here
+    }
+    if (path.dirname(dir) === dir) throw new Error('run this from inside the repository');
+  }
+}
+
+const repoRoot = findRepoRoot();
 export const BROKERS = ['127.0.0.1:9092'];
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 

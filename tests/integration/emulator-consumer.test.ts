@@ -34,6 +34,7 @@ function mapping(topic: string, overrides: Partial<EventSourceMapping> = {}): Ev
     startingPosition: 'TRIM_HORIZON',
     startingPositionTimestamp: undefined,
     consumerGroupId: `emulator-test-${randomUUID()}`,
+    timeoutSeconds: 30,
     ...overrides,
   };
 }

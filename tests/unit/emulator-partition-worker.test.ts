@@ -144,6 +144,62 @@ describe('partition worker', () => {
     expect(resumed).toBe(1);
   });
 
+  it('counts an invocation that outlives the function timeout as failed, and retries the batch', async () => {
+    const calls: number[] = [];
+    const committed: string[] = [];
+    const worker = new PartitionWorker({
+      topic: 't',
+      partition: 0,
+      origin: { kind: 'kafka', bootstrapServers: ['h:1'] },
+      limits: { maxRecords: 2, maxBytes: 6 * 1024 * 1024, windowMs: 10 },
+      retryPolicy: fastRetry,
+      log: quiet,
+      invokeTimeoutMs: 50,
+      invoke: (_event, signal) => {
+        calls.push(Date.now());
+        if (calls.length > 1) return Promise.resolve();
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+      },
+      commit: async (next) => {
+        committed.push(next);
+      },
+    });
+
+    worker.push(messages(0, 2));
+    await new Promise((r) => setTimeout(r, 300));
+    await worker.stop();
+
+    expect(calls).toHaveLength(2);
+    expect(committed).toEqual(['2']);
+  });
+
+  it('abandons a hanging invocation once the stop grace has passed, leaving its batch uncommitted', async () => {
+    const committed: string[] = [];
+    const worker = new PartitionWorker({
+      topic: 't',
+      partition: 0,
+      origin: { kind: 'kafka', bootstrapServers: ['h:1'] },
+      limits: { maxRecords: 2, maxBytes: 6 * 1024 * 1024, windowMs: 10 },
+      retryPolicy: fastRetry,
+      log: quiet,
+      stopGraceMs: 100,
+      invoke: (_event, signal) =>
+        new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      commit: async (next) => {
+        committed.push(next);
+      },
+    });
+    worker.push(messages(0, 2));
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+
+    const committedNext = await worker.stop();
+
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(committedNext).toBe(-1);
+    expect(committed).toEqual([]);
+  });
+
   it('starts after its predecessor and skips what the predecessor committed', async () => {
     const invoked: number[][] = [];
     const worker = new PartitionWorker(

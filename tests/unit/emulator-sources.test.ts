@@ -51,6 +51,7 @@ describe('event source mappings from serverless.yml', () => {
         startingPosition: 'LATEST',
         startingPositionTimestamp: undefined,
         consumerGroupId: 'hashtag-counter',
+        timeoutSeconds: 6,
       },
     ]);
   });

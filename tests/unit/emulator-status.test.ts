@@ -8,6 +8,9 @@ const stats = {
   batches: 130,
   failedInvocations: 1,
   assignedPartitions: [0, 1, 2],
+  inFlight: 2,
+  paused: 1,
+  buffered: 250,
 };
 
 describe('status line', () => {
@@ -19,7 +22,7 @@ describe('status line', () => {
     ]);
 
     expect(line).toBe(
-      'hashtag-counter <- tweets_topic: 12,345 records in 130 batches (2,000/s), 1 failed invocations, lag 42 | top: #Spark 120, #Kafka 98, #AWS 40',
+      'hashtag-counter <- tweets_topic: 12,345 records in 130 batches (2,000/s), 1 failed invocations, lag 42, in flight 2/3 (1 paused) | top: #Spark 120, #Kafka 98, #AWS 40',
     );
   });
 
