@@ -31,7 +31,7 @@ import {
 } from '#state/index.ts';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.ts';
 import { type KafkaEvent, type PartitionRecords, partitionsOf } from './event.ts';
-import { type DecodeLimits, decodeTweet } from './tweet.ts';
+import { type DecodeLimits, decodeTweetBase64 } from './tweet.ts';
 
 export interface CounterDependencies {
   readonly redis: Redis;
@@ -142,8 +142,7 @@ function decodePartitions(partitions: PartitionRecords[], limits: DecodeLimits):
     const valid: CountableRecord[] = [];
     const rejected: DecodedPartition['rejected'] = [];
     for (const record of source.records) {
-      const bytes = record.value === null ? null : Buffer.from(record.value, 'base64');
-      const tweet = decodeTweet(bytes, record.timestamp, limits);
+      const tweet = decodeTweetBase64(record.value, record.timestamp, limits);
       if (tweet.ok)
         valid.push({ offset: record.offset, eventTime: tweet.eventTime, hashtags: tweet.hashtags });
       else rejected.push({ record, reason: tweet.reason, code: tweet.code });

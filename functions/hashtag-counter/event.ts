@@ -47,6 +47,47 @@ const eventSchema = z.object({
   records: z.record(z.string(), z.array(z.unknown())),
 });
 
+type RecordShape = z.infer<typeof recordSchema>;
+
+/** Exactly what `recordSchema` accepts, checked without allocating. */
+function isRecordShape(raw: unknown): raw is RecordShape {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const r = raw as Record<string, unknown>;
+  const { offset, partition } = r;
+  return (
+    typeof r.topic === 'string' &&
+    r.topic.length > 0 &&
+    Number.isSafeInteger(partition) &&
+    (partition as number) >= 0 &&
+    Number.isSafeInteger(offset) &&
+    (offset as number) >= 0 &&
+    typeof r.timestamp === 'number' &&
+    Number.isFinite(r.timestamp) &&
+    (r.key === undefined || r.key === null || typeof r.key === 'string') &&
+    (r.value === undefined || r.value === null || typeof r.value === 'string') &&
+    (r.headers === undefined || areHeaders(r.headers))
+  );
+}
+
+function areHeaders(headers: unknown): boolean {
+  if (!Array.isArray(headers)) return false;
+  for (const header of headers) {
+    if (typeof header !== 'object' || header === null || Array.isArray(header)) return false;
+    for (const bytes of Object.values(header)) {
+      if (!Array.isArray(bytes)) return false;
+      for (const b of bytes) if (!Number.isInteger(b) || b < 0 || b > 255) return false;
+    }
+  }
+  return true;
+}
+
+function isSortedByOffset(records: readonly KafkaRecordRef[]): boolean {
+  for (let i = 1; i < records.length; i++) {
+    if ((records[i - 1] as KafkaRecordRef).offset > (records[i] as KafkaRecordRef).offset) return false;
+  }
+  return true;
+}
+
 /** Thrown when the event is not a Kafka event as AWS documents it. */
 export class MalformedEventError extends Error {
   override name = 'MalformedEventError';
@@ -63,11 +104,12 @@ export function partitionsOf(event: KafkaEvent): PartitionRecords[] {
   const byPartition = new Map<string, PartitionRecords>();
   for (const [group, records] of Object.entries(envelope.data.records)) {
     for (const raw of records) {
-      const parsed = recordSchema.safeParse(raw);
-      if (!parsed.success) {
-        throw new MalformedEventError(`malformed record under "${group}": ${parsed.error.message}`);
+      // The hot path checks the shape by hand (zod costs ~0.5 µs a record here); zod explains a failure.
+      if (!isRecordShape(raw)) {
+        const problem = recordSchema.safeParse(raw).error?.message ?? 'unexpected record shape';
+        throw new MalformedEventError(`malformed record under "${group}": ${problem}`);
       }
-      const r = parsed.data;
+      const r = raw;
       const id = `${r.topic}\u0000${r.partition}`;
       let partition = byPartition.get(id);
       if (partition === undefined) {
@@ -86,7 +128,9 @@ export function partitionsOf(event: KafkaEvent): PartitionRecords[] {
     }
   }
   const partitions = [...byPartition.values()];
-  for (const p of partitions) p.records.sort((a, b) => a.offset - b.offset);
+  for (const p of partitions) {
+    if (!isSortedByOffset(p.records)) p.records.sort((a, b) => a.offset - b.offset);
+  }
   return partitions.sort((a, b) =>
     a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
   );

@@ -68,9 +68,36 @@ export function decodeTweet(
   limits: DecodeLimits,
 ): DecodedTweet | Rejection {
   if (bytes === null) return reject('no-value', 'record has no value (tombstone)');
-  if (bytes.length > limits.maxValueBytes) {
-    return reject('too-large', `value is ${bytes.length} bytes, more than ${limits.maxValueBytes}`);
-  }
+  if (bytes.length > limits.maxValueBytes) return tooLarge(bytes.length, limits);
+  return decodeBytes(bytes, kafkaTimestampMs, limits);
+}
+
+// Decoding base64 into one reused buffer spares an allocation per record (the hot path).
+let scratch = Buffer.allocUnsafe(DEFAULT_MAX_VALUE_BYTES);
+
+/** {@link decodeTweet} for a value as the Lambda event carries it (base64, null for a tombstone). */
+export function decodeTweetBase64(
+  base64: string | null,
+  kafkaTimestampMs: number,
+  limits: DecodeLimits,
+): DecodedTweet | Rejection {
+  if (base64 === null) return reject('no-value', 'record has no value (tombstone)');
+  const size = Buffer.byteLength(base64, 'base64');
+  if (size > limits.maxValueBytes) return tooLarge(size, limits);
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(size);
+  const written = scratch.write(base64, 0, 'base64');
+  return decodeBytes(scratch.subarray(0, written), kafkaTimestampMs, limits);
+}
+
+function tooLarge(size: number, limits: DecodeLimits): Rejection {
+  return reject('too-large', `value is ${size} bytes, more than ${limits.maxValueBytes}`);
+}
+
+function decodeBytes(
+  bytes: Buffer,
+  kafkaTimestampMs: number,
+  limits: DecodeLimits,
+): DecodedTweet | Rejection {
   if (!isUtf8(bytes)) return reject('not-utf8', 'value is not valid UTF-8');
   let json: unknown;
   try {

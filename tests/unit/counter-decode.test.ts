@@ -1,5 +1,5 @@
 import { partitionsOf } from '../../functions/hashtag-counter/event.ts';
-import { type DecodeLimits, decodeTweet } from '../../functions/hashtag-counter/tweet.ts';
+import { type DecodeLimits, decodeTweet, decodeTweetBase64 } from '../../functions/hashtag-counter/tweet.ts';
 import { kafkaEvent, loadKafkaFixture } from '../fixtures/msk/kafka-events.ts';
 
 const limits: DecodeLimits = { maxValueBytes: 16 * 1024, maxFutureSkewMs: 300_000 };
@@ -69,6 +69,22 @@ describe('decoding a tweet', () => {
     expect(decoded).toMatchObject({ ok: true, hashtags: [{ key: '#x' }] });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+
+  it('decodes a base64 value exactly as its bytes, one after the other', () => {
+    const values = [
+      bytes({ usuario: '@a', texto: '#Uno', timestamp: 1 }),
+      Buffer.from([0xff]),
+      bytes('{"x":'),
+    ];
+    for (const value of values) {
+      expect(decodeTweetBase64(value.toString('base64'), kafkaTs, limits)).toEqual(
+        decodeTweet(value, kafkaTs, limits),
+      );
+    }
+    expect(decodeTweetBase64(null, kafkaTs, limits)).toMatchObject({ code: 'no-value' });
+    const big = Buffer.alloc(limits.maxValueBytes + 1, 0x61).toString('base64');
+    expect(decodeTweetBase64(big, kafkaTs, limits)).toMatchObject({ code: 'too-large' });
   });
 
   it('accepts an event time up to the allowed skew after the Kafka timestamp', () => {
