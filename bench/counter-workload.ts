@@ -45,13 +45,15 @@ export function createWorkload(
           n % 4 === 3
             ? `{"usuario":"${USERS[n % USERS.length]}","texto":"hablando de ${tag} y ${hot} desde la #ISS","timestamp":${eventTime / 1000}}`
             : `{"usuario":"${USERS[n % USERS.length]}","texto":"proyecto sobre ${tag}","hashtag_principal":"${tag}","timestamp":${eventTime / 1000}}`;
+        const offset = offsets[partition] ?? 0;
+        offsets[partition] = offset + 1;
         const id = `${topic}-${partition}`;
         const list = records[id] ?? [];
         records[id] = list;
         list.push({
           topic,
           partition,
-          offset: (offsets[partition] = (offsets[partition] ?? 0) + 1) - 1,
+          offset,
           timestamp: eventTime + 5,
           timestampType: 'CREATE_TIME',
           key: '',

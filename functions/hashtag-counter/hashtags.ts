@@ -11,7 +11,7 @@ export const MAX_HASHTAG_CODE_POINTS = 100;
 const BODY_CHAR = String.raw`[\p{L}\p{M}\p{N}\p{Pc}\p{Extended_Pictographic}\p{Emoji_Modifier}\u200D\uFE0F]`;
 // Not preceded by a word character, so `C#` or `a#b` are not hashtags.
 const TAG_IN_TEXT = new RegExp(String.raw`(?<![\p{L}\p{M}\p{N}\p{Pc}&])#(${BODY_CHAR}+)`, 'gu');
-const WHOLE_TAG = new RegExp(String.raw`^#?(${BODY_CHAR}+)$`, 'u');
+const WHOLE_TAG = new RegExp(`^#?(${BODY_CHAR}+)$`, 'u');
 
 // Normalising is the costly part of extraction and the same few hundred tags recur: memoise,
 // and forget everything when the memo grows past a bound (a warm container lives for hours).
