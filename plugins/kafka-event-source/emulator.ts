@@ -125,9 +125,14 @@ class MappingConsumer {
     }
     if (startingPosition === 'AT_TIMESTAMP') await this.seekToTimestampIfNew();
 
+    let joined: () => void = () => undefined;
+    const firstJoin = new Promise<void>((resolve) => {
+      joined = resolve;
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assigned = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
       this.replaceWorkers();
+      joined();
     });
     await this.consumer.connect();
     // Without committed offsets the group starts where the event says: TRIM_HORIZON = earliest.
@@ -139,6 +144,13 @@ class MappingConsumer {
       partitionsConsumedConcurrently: 64,
       eachBatch: (payload) => this.onFetch(payload),
     });
+    // Ready once the group has its partitions: with LATEST, what is produced after start() is read.
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000).unref());
+    if ((await Promise.race([firstJoin, timeout])) === 'timeout') {
+      this.options.log.warn(
+        `${this.mapping.functionKey} <- ${topic}: group "${consumerGroupId}" has not joined after 20 s; still trying`,
+      );
+    }
     this.options.log.info(
       `${this.mapping.functionKey} <- ${topic}: consuming as group "${consumerGroupId}" (batch ${this.limits.maxRecords}, window ${this.limits.windowMs} ms, start ${startingPosition})`,
     );
