@@ -212,6 +212,10 @@ class MappingConsumer {
     await heartbeat();
   }
 
+  abandonInFlight(reason: string): void {
+    for (const worker of this.workers.values()) worker.abandonInFlight(reason);
+  }
+
   /** Total lag: records on the broker that the group has not committed yet. */
   async lag(): Promise<number> {
     const { topic, consumerGroupId } = this.mapping;
@@ -262,6 +266,11 @@ export class KafkaEventSourceEmulator {
       assignedPartitions: c.assignedPartitions,
       ...c.workerStates,
     }));
+  }
+
+  /** Invocations in flight will never answer (the runtime was replaced): fail them now, retry them. */
+  abandonInFlight(reason: string): void {
+    for (const c of this.consumers) c.abandonInFlight(reason);
   }
 
   /** Lag per mapping, in the order of `stats()`; undefined where the broker did not answer. */

@@ -31,6 +31,8 @@ class KafkaEventSourcePlugin {
       'offline:start:init': () => this.start(),
       'before:offline:start:end': () => this.stop(),
       'offline:start:end': () => this.stop(),
+      // serverless-esbuild rebuilds on a source change and serverless-offline then ends its workers.
+      'after:offline:functionsUpdated:cleanup': () => this.running?.functionsReloaded(),
     };
   }
 

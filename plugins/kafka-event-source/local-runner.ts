@@ -35,6 +35,8 @@ export interface RunnerOptions {
 
 export interface RunningEventSources {
   readonly mappings: readonly EventSourceMapping[];
+  /** serverless offline reloaded the functions (a source file changed): retry what was in flight. */
+  functionsReloaded(): void;
   stop(): Promise<void>;
 }
 
@@ -120,6 +122,11 @@ export async function startLocalEventSources(options: RunnerOptions): Promise<Ru
 
   return {
     mappings,
+    functionsReloaded() {
+      // serverless offline terminates its Lambda workers on a rebuild, in-flight invocations
+      // included: without this they would hang until the function's timeout.
+      emulator.abandonInFlight('serverless offline reloaded the functions during the invocation');
+    },
     async stop() {
       clearInterval(timer);
       await emulator.stop();

@@ -73,6 +73,8 @@ export class PartitionWorker {
   /** Aborted once the stop grace has passed: abandons the invocation in flight (left uncommitted). */
   private readonly hardStop = new AbortController();
   private invoking = false;
+  /** Aborts the invocation in flight only (see abandonInFlight). */
+  private attempt: AbortController | undefined;
   private wake: (() => void) | undefined;
   private resume: (() => void) | undefined;
   private readonly envelopeBytes: number;
@@ -103,6 +105,15 @@ export class PartitionWorker {
   /** Records waiting to be delivered. */
   get buffered(): number {
     return this.buffer.length;
+  }
+
+  /**
+   * Gives up waiting for the invocation in flight, which then counts as failed and is retried (the
+   * worker keeps running). For when the function runtime was replaced under it: serverless offline
+   * terminates its workers when the code is rebuilt, and their invocations would never answer.
+   */
+  abandonInFlight(reason: string): void {
+    this.attempt?.abort(new Error(reason));
   }
 
   /** A batch is being delivered (invoked or retried) right now. */
@@ -220,11 +231,17 @@ export class PartitionWorker {
             attempts = attempt;
             try {
               const timeout = AbortSignal.timeout(this.deps.invokeTimeoutMs ?? 900_000);
-              await this.deps.invoke(event, AbortSignal.any([timeout, this.hardStop.signal]));
+              this.attempt = new AbortController();
+              await this.deps.invoke(
+                event,
+                AbortSignal.any([timeout, this.hardStop.signal, this.attempt.signal]),
+              );
             } catch (error) {
-              this.deps.onFailure?.(error, attempt);
+              // An aborted request says only "Request aborted"; the abort's reason says why.
+              const why = this.attempt?.signal.aborted ? this.attempt.signal.reason : error;
+              this.deps.onFailure?.(why, attempt);
               log.warn(
-                `${topic}-${partition}: batch of offsets ${first}-${last} (${count} records) failed on attempt ${attempt}, retrying it whole: ${errorText(error)}`,
+                `${topic}-${partition}: batch of offsets ${first}-${last} (${count} records) failed on attempt ${attempt}, retrying it whole: ${errorText(why)}`,
               );
               throw error;
             }

@@ -173,6 +173,36 @@ describe('partition worker', () => {
     expect(committed).toEqual(['2']);
   });
 
+  it('retries at once an invocation abandoned because the function runtime was replaced', async () => {
+    const calls: number[] = [];
+    const committed: string[] = [];
+    const worker = new PartitionWorker({
+      topic: 't',
+      partition: 0,
+      origin: { kind: 'kafka', bootstrapServers: ['h:1'] },
+      limits: { maxRecords: 2, maxBytes: 6 * 1024 * 1024, windowMs: 10 },
+      retryPolicy: fastRetry,
+      log: quiet,
+      invoke: (_event, signal) => {
+        calls.push(Date.now());
+        if (calls.length > 1) return Promise.resolve();
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+      },
+      commit: async (next) => {
+        committed.push(next);
+      },
+    });
+    worker.push(messages(0, 2));
+    await new Promise((r) => setTimeout(r, 50));
+
+    worker.abandonInFlight('functions reloaded');
+    await new Promise((r) => setTimeout(r, 100));
+    await worker.stop();
+
+    expect(calls).toHaveLength(2);
+    expect(committed).toEqual(['2']);
+  });
+
   it('abandons a hanging invocation once the stop grace has passed, leaving its batch uncommitted', async () => {
     const committed: string[] = [];
     const worker = new PartitionWorker({
