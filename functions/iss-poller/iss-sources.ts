@@ -1,6 +1,7 @@
 /**
  * Builds the poller's sources from the configuration, in order of preference: the primary API
- * (open-notify), the fallback API (wheretheiss.at), then SGP4 propagation (offline).
+ * (ISS_API_URL, open-notify's response shape), the fallback API (ISS_FALLBACK_API_URL,
+ * wheretheiss.at's shape), then SGP4 propagation (offline).
  */
 import type { AppConfig } from '#layer/config.ts';
 import type { Logger } from '#layer/logger.ts';
@@ -12,23 +13,16 @@ import {
 } from './api-sources.ts';
 import { createOrbitSource, fetchTle, OrbitPropagator, tleEpoch } from './orbit.ts';
 
-/** The API named by a URL: wheretheiss.at's shape for its host or path, open-notify's otherwise. */
-export function apiKindOf(url: string): 'open-notify' | 'wheretheiss' {
-  return /wheretheiss|\/satellites\/25544/.test(url) ? 'wheretheiss' : 'open-notify';
-}
-
 export function createIssSources(
   config: AppConfig,
   onRejected: RejectionListener,
 ): { sources: IssSource[]; propagator: OrbitPropagator } {
   const resilience = { ...DEFAULT_RESILIENCE, timeoutMs: config.iss.requestTimeoutSeconds * 1000 };
   const propagator = new OrbitPropagator();
-  const sources: IssSource[] = [
-    createApiSource(apiKindOf(config.iss.apiUrl), config.iss.apiUrl, resilience, onRejected),
-  ];
+  // ISS_API_URL answers in open-notify's shape, ISS_FALLBACK_API_URL in wheretheiss.at's.
+  const sources: IssSource[] = [createApiSource('open-notify', config.iss.apiUrl, resilience, onRejected)];
   if (config.iss.fallbackApiUrl) {
-    const url = config.iss.fallbackApiUrl;
-    sources.push(createApiSource(apiKindOf(url), url, resilience, onRejected));
+    sources.push(createApiSource('wheretheiss', config.iss.fallbackApiUrl, resilience, onRejected));
   }
   if (config.iss.sgp4Fallback) sources.push(createOrbitSource(propagator));
   return { sources, propagator };

@@ -1,5 +1,4 @@
 import { IssResponseRejected, parseIssResponse } from '../../functions/iss-poller/api-sources.ts';
-import { apiKindOf } from '../../functions/iss-poller/iss-sources.ts';
 import { BUNDLED_ISS_TLE, OrbitPropagator, parseIssTle, tleEpoch } from '../../functions/iss-poller/orbit.ts';
 
 const openNotify = (latitude: unknown, longitude: unknown, extra: Record<string, unknown> = {}) => ({
@@ -30,7 +29,14 @@ describe('ISS API responses', () => {
   });
 
   it('reads the wheretheiss.at shape', () => {
-    const body = { name: 'iss', id: 25544, latitude: 50.11, longitude: 118.07, altitude: 408.05, timestamp: 1364069476 };
+    const body = {
+      name: 'iss',
+      id: 25544,
+      latitude: 50.11,
+      longitude: 118.07,
+      altitude: 408.05,
+      timestamp: 1364069476,
+    };
     expect(parseIssResponse('wheretheiss', body)).toEqual({
       latitude: 50.11,
       longitude: 118.07,
@@ -46,7 +52,11 @@ describe('ISS API responses', () => {
     ['an empty string', openNotify('', '10'), 'wrong-shape'],
     ['numbers where strings are documented', openNotify(10, 20), 'wrong-shape'],
     ['a failure message', { ...openNotify('1', '2'), message: 'failure' }, 'wrong-shape'],
-    ['a missing timestamp', { message: 'success', iss_position: { latitude: '1', longitude: '2' } }, 'wrong-shape'],
+    [
+      'a missing timestamp',
+      { message: 'success', iss_position: { latitude: '1', longitude: '2' } },
+      'wrong-shape',
+    ],
     ['a fractional timestamp', openNotify('1', '2', { timestamp: 1.5 }), 'wrong-shape'],
     ['an array', [], 'wrong-shape'],
   ])('rejects open-notify JSON with %s as %s', (_label, body, reason) => {
@@ -64,16 +74,13 @@ describe('ISS API responses', () => {
     expect(new IssResponseRejected('open-notify', 'wrong-shape', '').retryable).toBe(false);
     expect(new IssResponseRejected('open-notify', 'not-json', '').retryable).toBe(false);
   });
-
-  it('recognises which API a URL serves', () => {
-    expect(apiKindOf('https://api.wheretheiss.at/v1/satellites/25544')).toBe('wheretheiss');
-    expect(apiKindOf('http://api.open-notify.org/iss-now.json')).toBe('open-notify');
-  });
 });
 
 describe('SGP4 orbit propagation', () => {
   it('accepts the bundled TLE and rejects a corrupted checksum', () => {
-    expect(parseIssTle(`ISS (ZARYA)\n${BUNDLED_ISS_TLE.line1}\n${BUNDLED_ISS_TLE.line2}\n`)).toEqual(BUNDLED_ISS_TLE);
+    expect(parseIssTle(`ISS (ZARYA)\n${BUNDLED_ISS_TLE.line1}\n${BUNDLED_ISS_TLE.line2}\n`)).toEqual(
+      BUNDLED_ISS_TLE,
+    );
     const corrupted = `${BUNDLED_ISS_TLE.line1.slice(0, 20)}9${BUNDLED_ISS_TLE.line1.slice(21)}`;
     expect(() => parseIssTle(`${corrupted}\n${BUNDLED_ISS_TLE.line2}`)).toThrow('checksum');
     expect(() => parseIssTle('<html>maintenance</html>')).toThrow('no ISS (25544) element set');
@@ -86,7 +93,9 @@ describe('SGP4 orbit propagation', () => {
   it('stays within the orbit inclination and moves at orbital speed', () => {
     const propagator = new OrbitPropagator();
     const start = Date.UTC(2026, 10, 22, 4, 0, 0);
-    const positions = Array.from({ length: 93 }, (_, minute) => propagator.positionAt(start + minute * 60_000));
+    const positions = Array.from({ length: 93 }, (_, minute) =>
+      propagator.positionAt(start + minute * 60_000),
+    );
     for (const p of positions) {
       // Geodetic latitude peaks slightly above the 51.6° inclination.
       expect(Math.abs(p.latitude)).toBeLessThanOrEqual(52);
@@ -101,7 +110,9 @@ describe('SGP4 orbit propagation', () => {
     const arc =
       Math.acos(
         Math.sin(a.latitude * toRad) * Math.sin(b.latitude * toRad) +
-          Math.cos(a.latitude * toRad) * Math.cos(b.latitude * toRad) * Math.cos((b.longitude - a.longitude) * toRad),
+          Math.cos(a.latitude * toRad) *
+            Math.cos(b.latitude * toRad) *
+            Math.cos((b.longitude - a.longitude) * toRad),
       ) / toRad;
     expect(arc).toBeGreaterThan(0.55);
     expect(arc).toBeLessThan(0.75);
