@@ -1,0 +1,86 @@
+/**
+ * The deployed artifact, not the source: `serverless package` puts the Lua scripts into the
+ * counter's zip, and the bundled handler, run from the unpacked zip as Lambda runs it (task root =
+ * the unzipped folder, dependencies from the layer), finds them and counts a batch into Redis.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { readCounterStats } from '#state/index.ts';
+import { REDIS_URL } from '../fixtures/msk/harness.ts';
+import { deleteKeysWithPrefix, loadKafkaFixture } from '../fixtures/msk/kafka-events.ts';
+import { packageStage } from '../support/deploy-package.ts';
+
+const prefix = `test-${randomUUID()}`;
+const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+
+afterAll(async () => {
+  await deleteKeysWithPrefix(redis, prefix);
+  redis.disconnect();
+});
+
+describe('the packaged hashtag-counter', () => {
+  it('ships its Lua scripts and counts a batch when run from the unpacked artifact', async () => {
+    const service = await packageStage('local');
+    const taskRoot = mkdtempSync(path.join(tmpdir(), 'counter-task-'));
+    try {
+      const zip = path.join(service.artifactsDir, 'hashtag-counter.zip');
+      const files = execFileSync('unzip', ['-Z1', zip]).toString().trim().split('\n');
+      expect(files).toEqual(
+        expect.arrayContaining([
+          'functions/hashtag-counter/handler.mjs',
+          'state/apply-step.lua',
+          'state/advance-watermark.lua',
+        ]),
+      );
+
+      execFileSync('unzip', ['-q', zip, '-d', taskRoot]);
+      // The layer's node_modules, as /opt/nodejs/node_modules is on Lambda.
+      symlinkSync(path.resolve('node_modules'), path.join(taskRoot, 'node_modules'), 'dir');
+      writeFileSync(
+        path.join(taskRoot, 'event.json'),
+        JSON.stringify(loadKafkaFixture('msk', 'typical-batch')),
+      );
+      const run = [
+        "import { readFileSync } from 'node:fs';",
+        "const { handler } = await import('./functions/hashtag-counter/handler.mjs');",
+        "await handler(JSON.parse(readFileSync('event.json', 'utf8')), { awsRequestId: 'package-test', getRemainingTimeInMillis: () => 30000 });",
+        'process.exit(0);',
+      ].join('\n');
+      execFileSync(process.execPath, ['--input-type=module', '-e', run], {
+        cwd: taskRoot,
+        env: {
+          ...process.env,
+          LAMBDA_TASK_ROOT: taskRoot,
+          STAGE: 'local',
+          REDIS_URL,
+          REDIS_KEY_PREFIX: prefix,
+          LOG_LEVEL: 'WARN',
+          POWERTOOLS_METRICS_DISABLED: 'true',
+        },
+        stdio: 'pipe',
+        timeout: 30_000,
+      });
+
+      expect(
+        await readCounterStats(
+          redis,
+          {
+            keyPrefix: prefix,
+            windowSeconds: 60,
+            slideSeconds: 10,
+            allowedLatenessSeconds: 60,
+            retentionSeconds: 3600,
+          },
+          'mytopic',
+        ),
+      ).toEqual({ accepted: 100, late: 0, duplicate: 0, rejected: 0 });
+    } finally {
+      rmSync(taskRoot, { recursive: true, force: true });
+      service.cleanup();
+    }
+  }, 240_000);
+});
