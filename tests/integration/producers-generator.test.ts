@@ -122,7 +122,12 @@ describe('tweet generation through the batching publisher', () => {
     const publisher = new BatchingPublisher(producer, { topic, batchSize: 500, compression: 'gzip' });
     const periodStart = 1_800_000_000 - (1_800_000_000 % 600);
     let now = periodStart * 1000;
-    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+      },
+    };
     const model = new TweetModel('trends');
 
     // 20 minutes of scenario time at 20 tweets/s, on a clock that jumps instead of waiting.

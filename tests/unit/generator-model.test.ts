@@ -139,7 +139,12 @@ describe('offline geography', () => {
 describe('generation run', () => {
   const fakeClock = (start: number) => {
     let now = start;
-    return { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    return {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+      },
+    };
   };
 
   it('spreads paced tweets over the invocation at the configured rate', async () => {
@@ -165,7 +170,12 @@ describe('generation run', () => {
       { count: 10_000, tweetsPerSecond: 100, scenarioStartMs: T0 * 1000, deadlineMs: T0 * 1000 + 5_000 },
       new TweetModel('deadline'),
       null,
-      { publish: async () => undefined, flush: async () => void (flushed = true) },
+      {
+        publish: async () => undefined,
+        flush: async () => {
+          flushed = true;
+        },
+      },
       clock,
     );
     expect(result.stoppedEarly).toBe(true);
