@@ -36,7 +36,10 @@ const position = (timestamp: number, source: IssPosition['source'] = 'open-notif
 });
 
 /** A source that answers from a script: a position, or an error to throw. */
-function scripted(name: IssSource['name'], script: Array<IssPosition | Error>): IssSource & { calls: number } {
+function scripted(
+  name: IssSource['name'],
+  script: Array<IssPosition | Error>,
+): IssSource & { calls: number } {
   const source = {
     name,
     calls: 0,
@@ -68,7 +71,10 @@ function sinks() {
 describe('ISS polling loop', () => {
   it('polls every interval for the poll duration: 12 polls in a 1-minute schedule at 5 s', async () => {
     const clock = fakeClock();
-    const source = scripted('sgp4', Array.from({ length: 20 }, (_, i) => position(100 + i * 5, 'sgp4')));
+    const source = scripted(
+      'sgp4',
+      Array.from({ length: 20 }, (_, i) => position(100 + i * 5, 'sgp4')),
+    );
     const out = sinks();
 
     const summary = await pollIss(plan(), { sources: [source], clock, ...out });
@@ -80,7 +86,10 @@ describe('ISS polling loop', () => {
 
   it('stops before the remaining time minus the safety margin runs out', async () => {
     const clock = fakeClock();
-    const source = scripted('sgp4', Array.from({ length: 20 }, (_, i) => position(i + 1, 'sgp4')));
+    const source = scripted(
+      'sgp4',
+      Array.from({ length: 20 }, (_, i) => position(i + 1, 'sgp4')),
+    );
 
     const summary = await pollIss(plan({ remainingMs: 12_500 }), { sources: [source], clock, ...sinks() });
 
