@@ -51,21 +51,31 @@ export function aggregateRecords(
   const slideMs = settings.slideSeconds * 1000;
   const windows = new Map<number, WindowAggregate>();
   let maxEventTime: number | null = null;
+  // Consecutive records mostly share a window and a bucket: remember the last ones.
+  let win: WindowAggregate | undefined;
+  let bucket: Map<string, number> | undefined;
+  let bucketStart = Number.NaN;
   for (const record of records) {
     const t = record.eventTime;
     if (maxEventTime === null || t > maxEventTime) maxEventTime = t;
     const start = Math.floor(t / windowMs) * windowMs;
-    let win = windows.get(start);
-    if (win === undefined) {
-      win = { start, records: 0, keys: new Map(), forms: new Map(), buckets: new Map() };
-      windows.set(start, win);
+    if (win?.start !== start) {
+      win = windows.get(start);
+      if (win === undefined) {
+        win = { start, records: 0, keys: new Map(), forms: new Map(), buckets: new Map() };
+        windows.set(start, win);
+      }
+      bucketStart = Number.NaN;
     }
     win.records += 1;
-    const bucketStart = Math.floor(t / slideMs) * slideMs;
-    let bucket = win.buckets.get(bucketStart);
-    if (bucket === undefined) {
-      bucket = new Map();
-      win.buckets.set(bucketStart, bucket);
+    const recordBucket = Math.floor(t / slideMs) * slideMs;
+    if (bucket === undefined || recordBucket !== bucketStart) {
+      bucketStart = recordBucket;
+      bucket = win.buckets.get(bucketStart);
+      if (bucket === undefined) {
+        bucket = new Map();
+        win.buckets.set(bucketStart, bucket);
+      }
     }
     for (const { key, form } of record.hashtags) {
       win.keys.set(key, (win.keys.get(key) ?? 0) + 1);
