@@ -134,6 +134,11 @@ class MappingConsumer {
       this.replaceWorkers();
       joined();
     });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.options.log.error(
+        `${this.mapping.functionKey} <- ${topic}: consumer crashed (${errorText(payload.error)}); ${payload.restart ? 'kafkajs restarts it' : 'not restarting: restart npm start'}`,
+      );
+    });
     await this.consumer.connect();
     // Without committed offsets the group starts where the event says: TRIM_HORIZON = earliest.
     await this.consumer.subscribe({ topics: [topic], fromBeginning: startingPosition !== 'LATEST' });
