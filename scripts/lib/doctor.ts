@@ -18,10 +18,6 @@ export interface Check {
 
 const MESSAGES = 5;
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Produces 5 messages and reads exactly those back (by partition and offset). */
 export async function checkKafkaRoundTrip(config: AppConfig, timeoutMs = 15_000): Promise<Check[]> {
   const brokers = [...config.kafka.brokers];
