@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics } from '#layer/metrics.ts';
 import {
+  advanceWatermark,
   applyPartitionStep,
   type CountableRecord,
   readAppliedOffsets,
@@ -122,7 +123,8 @@ let nextPartition = 0;
 
 /**
  * Counts records through the counter's own atomic step (`applyPartitionStep`), on a partition of
- * its own, as the counter would apply one batch. `records` are [hashtag, event time ms, times].
+ * its own, then moves the watermark: what the counter does with one batch. `records` are
+ * [hashtag, event time ms, times].
  */
 export async function countRecords(
   redis: Redis,
@@ -153,6 +155,7 @@ export async function countRecords(
     rejected: 0,
   });
   if (result.status !== 'applied') throw new Error(`step not applied: ${JSON.stringify(result)}`);
+  await advanceWatermark(redis, settings, topic);
   return { accepted: result.accepted, late: result.late };
 }
 
