@@ -12,8 +12,7 @@ import { errorMessage } from '#layer/errors.ts';
 import { disconnectSharedProducer, getSharedProducer } from '#layer/kafka.ts';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics } from '#layer/metrics.ts';
-import { createRedis, pingRedis, type Redis } from '#layer/redis.ts';
-import { readPassword } from '#layer/secrets.ts';
+import { containerRedis } from '#layer/redis.ts';
 import { windowSettingsFrom } from '#state/index.ts';
 import { countBatch } from './count-batch.ts';
 import { kafkaDeadLetterSink } from './dead-letter.ts';
@@ -30,26 +29,11 @@ const limits = {
 };
 const deadLetters = kafkaDeadLetterSink(() => getSharedProducer(config, logger), config.topics.deadLetter);
 
-let redis: Promise<Redis> | undefined;
-function redisClient(): Promise<Redis> {
-  redis ??= (async () => {
-    const password = config.redis.authSecretArn ? await readPassword(config.redis.authSecretArn) : undefined;
-    const client = createRedis(config, password ? { password } : {});
-    await pingRedis(client, config.redis.url);
-    return client;
-  })();
-  redis.catch(() => {
-    redis = undefined;
-  });
-  return redis;
-}
+const redis = containerRedis(config);
 
 /** Closes the container's clients (tests and local scripts; a Lambda container just freezes). */
 export async function closeCounterClients(): Promise<void> {
-  const pending = redis;
-  redis = undefined;
-  if (pending) (await pending.catch(() => undefined))?.disconnect();
-  await disconnectSharedProducer();
+  await Promise.all([redis.close(), disconnectSharedProducer()]);
 }
 
 export const handler = middy<MSKEvent | SelfManagedKafkaEvent, void>()
@@ -61,7 +45,7 @@ export const handler = middy<MSKEvent | SelfManagedKafkaEvent, void>()
     const started = performance.now();
     try {
       const outcome = await countBatch(event, {
-        redis: await redisClient(),
+        redis: await redis.get(),
         settings,
         consumerGroup: config.consumerGroupId,
         deadLetters,

@@ -12,8 +12,7 @@ import { loadConfig } from '#layer/config.ts';
 import { BatchingPublisher, disconnectSharedProducer, getSharedProducer } from '#layer/kafka.ts';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics, MetricUnit } from '#layer/metrics.ts';
-import { createRedis, pingRedis, type Redis } from '#layer/redis.ts';
-import { readPassword } from '#layer/secrets.ts';
+import { containerRedis } from '#layer/redis.ts';
 import { saveIssPosition } from '#state/iss-positions.ts';
 import { createIssSources, refreshTle } from './iss-sources.ts';
 import { type PollSummary, pollIss, systemClock } from './poller.ts';
@@ -32,26 +31,11 @@ const { sources, propagator } = createIssSources(config, (rejection) => {
   metric.addMetric('IssResponsesRejected', MetricUnit.Count, 1);
 });
 
-let redis: Promise<Redis> | undefined;
-function redisClient(): Promise<Redis> {
-  redis ??= (async () => {
-    const password = config.redis.authSecretArn ? await readPassword(config.redis.authSecretArn) : undefined;
-    const client = createRedis(config, password ? { password } : {});
-    await pingRedis(client, config.redis.url);
-    return client;
-  })();
-  redis.catch(() => {
-    redis = undefined;
-  });
-  return redis;
-}
+const redis = containerRedis(config);
 
 /** `serverless invoke local` runs one invocation per process: open sockets would keep it alive. */
 async function closeClientsAfterLocalInvoke(): Promise<void> {
-  if (!config.invokeLocal) return;
-  const pending = redis;
-  redis = undefined;
-  await Promise.all([disconnectSharedProducer(), pending?.then((c) => c.quit()).catch(() => undefined)]);
+  if (config.invokeLocal) await Promise.all([redis.close(), disconnectSharedProducer()]);
 }
 
 // Kept free at the end of the invocation for the last publish and the return.
@@ -71,7 +55,7 @@ export const handler = middy<ScheduledEvent, PollSummary, Error, Context>()
 async function pollOnce(event: ScheduledEvent, context: Context): Promise<PollSummary> {
   logger.appendKeys({ scheduledEventId: event.id, scheduledTime: event.time });
   refreshTle(config, propagator, logger);
-  const [client, producer] = await Promise.all([redisClient(), getSharedProducer(config, logger)]);
+  const [client, producer] = await Promise.all([redis.get(), getSharedProducer(config, logger)]);
   const publisher = new BatchingPublisher(producer, {
     topic: config.topics.iss,
     batchSize: 1,

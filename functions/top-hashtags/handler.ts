@@ -6,8 +6,7 @@
 import { loadConfig } from '#layer/config.ts';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics } from '#layer/metrics.ts';
-import { createRedis, type Redis } from '#layer/redis.ts';
-import { readPassword } from '#layer/secrets.ts';
+import { containerRedis } from '#layer/redis.ts';
 import { windowSettingsFrom } from '#state/windows.ts';
 import { redisApiState } from './api-state.ts';
 import { createHttpHandler } from './app.ts';
@@ -16,22 +15,11 @@ const config = loadConfig();
 const logger = createLogger('top-hashtags', config.logLevel);
 const metrics = createMetrics('top-hashtags');
 
-let redis: Promise<Redis> | undefined;
-/** The container's Redis client; the AUTH token (AWS only) is read from Secrets Manager once. */
-function connection(): Promise<Redis> {
-  redis ??= (async () => {
-    const password = config.redis.authSecretArn ? await readPassword(config.redis.authSecretArn) : undefined;
-    return createRedis(config, password ? { password } : {});
-  })();
-  // A failed secret read is not kept: the next request tries again.
-  redis.catch(() => {
-    redis = undefined;
-  });
-  return redis;
-}
+// Not PINGed: the API maps a connection error to its own 503 on the request that meets it.
+const redis = containerRedis(config, { ping: false });
 
 export const handler = createHttpHandler({
-  state: redisApiState(connection, windowSettingsFrom(config), config.topics.tweets),
+  state: redisApiState(redis.get, windowSettingsFrom(config), config.topics.tweets),
   logger,
   metrics,
   issPollSeconds: config.iss.pollIntervalSeconds,

@@ -13,8 +13,7 @@ import { loadConfig } from '#layer/config.ts';
 import { BatchingPublisher, disconnectSharedProducer, getSharedProducer } from '#layer/kafka.ts';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics, MetricUnit } from '#layer/metrics.ts';
-import { createRedis, pingRedis, type Redis } from '#layer/redis.ts';
-import { readPassword } from '#layer/secrets.ts';
+import { containerRedis } from '#layer/redis.ts';
 import { readIssPosition } from '#state/iss-positions.ts';
 import { type GenerationResult, generateTweets } from './generation-run.ts';
 import { TweetModel } from './tweet-model.ts';
@@ -23,26 +22,11 @@ const config = loadConfig();
 const logger = createLogger('tweet-generator', config.logLevel);
 const metrics = createMetrics('tweet-generator');
 
-let redis: Promise<Redis> | undefined;
-function redisClient(): Promise<Redis> {
-  redis ??= (async () => {
-    const password = config.redis.authSecretArn ? await readPassword(config.redis.authSecretArn) : undefined;
-    const client = createRedis(config, password ? { password } : {});
-    await pingRedis(client, config.redis.url);
-    return client;
-  })();
-  redis.catch(() => {
-    redis = undefined;
-  });
-  return redis;
-}
+const redis = containerRedis(config);
 
 /** `serverless invoke local` runs one invocation per process: open sockets would keep it alive. */
 async function closeClientsAfterLocalInvoke(): Promise<void> {
-  if (!config.invokeLocal) return;
-  const pending = redis;
-  redis = undefined;
-  await Promise.all([disconnectSharedProducer(), pending?.then((c) => c.quit()).catch(() => undefined)]);
+  if (config.invokeLocal) await Promise.all([redis.close(), disconnectSharedProducer()]);
 }
 
 const SAFETY_MARGIN_MS = 3000;
@@ -66,7 +50,7 @@ async function generate(event: ScheduledEvent, context: Context): Promise<Genera
   const seed = config.generator.seed ? `${config.generator.seed}:${event.time}` : randomUUID();
   logger.appendKeys({ scheduledEventId: event.id, scheduledTime: event.time, seed });
 
-  const [client, producer] = await Promise.all([redisClient(), getSharedProducer(config, logger)]);
+  const [client, producer] = await Promise.all([redis.get(), getSharedProducer(config, logger)]);
   const { latest } = await readIssPosition(client, config.redis.keyPrefix);
   const publisher = new BatchingPublisher(producer, {
     topic: config.topics.tweets,

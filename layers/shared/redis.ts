@@ -73,6 +73,53 @@ export async function createRedisWithAuth(
   return createRedis(config, { ...options, password });
 }
 
+/** The Redis client of one Lambda container: created on first use, kept across warm invocations. */
+export interface ContainerRedis {
+  /** The client, connected (and PINGed unless `ping: false`); a failure is not cached. */
+  get(): Promise<Redis>;
+  /** Closes the client if one was made (tests, local scripts, `invoke local`). */
+  close(): Promise<void>;
+}
+
+/**
+ * One client per container for `config.redis.url`, authenticated with the AUTH token from
+ * Secrets Manager when `config.redis.authSecretArn` is set. A failed secret read or PING is not
+ * kept: the next invocation tries again instead of failing until the container is recycled.
+ * @param ping false for callers that map connection errors themselves (the HTTP API's 503).
+ */
+export function containerRedis(config: AppConfig, { ping = true }: { ping?: boolean } = {}): ContainerRedis {
+  let current: Promise<Redis> | undefined;
+  const connect = async (): Promise<Redis> => {
+    const client = await createRedisWithAuth(config);
+    if (!ping) return client;
+    try {
+      await pingRedis(client, config.redis.url);
+      return client;
+    } catch (error) {
+      client.disconnect();
+      throw error;
+    }
+  };
+  return {
+    get() {
+      if (current === undefined) {
+        const attempt = connect();
+        current = attempt;
+        attempt.catch(() => {
+          if (current === attempt) current = undefined;
+        });
+      }
+      return current;
+    },
+    async close() {
+      const pending = current;
+      current = undefined;
+      const client = await pending?.catch(() => undefined);
+      if (client) await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
 /** Where a client points, without credentials, for messages. */
 export function redisLocation(url: string): string {
   try {
