@@ -1,9 +1,12 @@
 /**
- * The one configuration module: every environment variable the functions and scripts read is
- * parsed here once, into a frozen, typed object. An invalid environment fails with one error
- * that names every bad variable at once (at cold start, not in the middle of a batch).
+ * The one configuration module: every setting the functions (and `npm run doctor`) take from the
+ * environment is parsed here once, into a frozen, typed object. An invalid environment fails with
+ * one error that names every bad variable at once (at cold start, not in the middle of a batch).
+ * Read elsewhere: `STAGE` and `POWERTOOLS_METRICS_NAMESPACE` by logger.ts and metrics.ts, and the
+ * local-service scripts' own variables by scripts/lib/infra.ts and scripts/start.ts.
  *
- * The README's configuration table mirrors `ENV_DOCS` below; keep the two together.
+ * README.md ("Configuration") lists every variable of `envSchema` below with its default and the
+ * serverless.yml parameter that sets it; a change here belongs there too.
  */
 import { z } from 'zod';
 
