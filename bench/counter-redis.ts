@@ -179,7 +179,7 @@ try {
   server.kill('SIGTERM');
 }
 
-/** HMGET calls made inside apply-step.lua: one per applied step (the meta read). */
+/** HMGET calls made inside the APPLY_STEP script: one per applied step (the meta read). */
 function countInScript(byCommand: Array<[string, number]>): number {
   return byCommand.find(([n]) => n === 'evalsha')?.[1] ?? 0;
 }

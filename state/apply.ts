@@ -1,6 +1,6 @@
 /**
  * Write side of the windowed counts: one atomic Redis step per Kafka partition (see
- * `apply-step.lua` for its contract), guarded by the last applied offset of the consumer group.
+ * `APPLY_STEP` in lua-scripts.ts for its contract), guarded by the last applied offset of the consumer group.
  *
  * The caller reads the applied offsets first ({@link readAppliedOffsets}), keeps only the records
  * above them, does what must happen before the offset moves (dead-letter writes), then calls
@@ -9,12 +9,10 @@
  * re-plans from there. Once every partition is applied, the caller calls {@link advanceWatermark}.
  * Lambda retries whole batches, so redeliveries are the normal case.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { aggregateRecords, type CountableRecord, type StepAggregate } from './aggregate.ts';
 import { TopicKeys } from './keys.ts';
+import { ADVANCE_WATERMARK, APPLY_STEP } from './lua-scripts.ts';
 import { assertWindowSettings, type WindowSettings } from './windows.ts';
 
 /** One partition's share of a batch. */
@@ -80,7 +78,7 @@ export async function applyPartitionStep(
   return { status: 'conflict', storedOffset: parseOffset(String(reply[1])) };
 }
 
-/** KEYS and ARGV in the layout `apply-step.lua` documents. Exported for tests of the layout. */
+/** KEYS and ARGV in the layout `APPLY_STEP` documents. Exported for tests of the layout. */
 export function encodeStep(
   settings: WindowSettings,
   step: PartitionStep,
@@ -150,33 +148,10 @@ type ScriptClient = Redis & {
 function scriptClient(redis: Redis): ScriptClient {
   const client = redis as ScriptClient;
   if (typeof client.trendingApplyStep !== 'function') {
-    redis.defineCommand('trendingApplyStep', { lua: luaScript('apply-step.lua') });
-    redis.defineCommand('trendingAdvanceWatermark', { lua: luaScript('advance-watermark.lua') });
+    redis.defineCommand('trendingApplyStep', { lua: APPLY_STEP });
+    redis.defineCommand('trendingAdvanceWatermark', { lua: ADVANCE_WATERMARK });
   }
   return client;
-}
-
-const scripts = new Map<string, string>();
-
-/**
- * A script's source. Next to this module when running from source (tests, tsx, serverless
- * offline); in the deployed bundle `state/*.lua` is packaged at the task root (see serverless.yml).
- */
-export function luaScript(name: 'apply-step.lua' | 'advance-watermark.lua'): string {
-  let source = scripts.get(name);
-  if (source === undefined) {
-    const candidates = [
-      fileURLToPath(new URL(`./${name}`, import.meta.url)),
-      path.join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'state', name),
-      // serverless offline sets LAMBDA_TASK_ROOT to /var/task but runs the bundle from the service folder.
-      path.join(process.cwd(), 'state', name),
-    ];
-    const found = candidates.find((file) => existsSync(file));
-    if (found === undefined) throw new Error(`${name} not found (looked in ${candidates.join(', ')})`);
-    source = readFileSync(found, 'utf8');
-    scripts.set(name, source);
-  }
-  return source;
 }
 
 function parseOffset(value: string | null): number | null {

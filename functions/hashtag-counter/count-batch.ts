@@ -5,8 +5,8 @@
  * 2. read the last applied offset of every partition in the batch (one command per topic);
  * 3. send the fresh bad records (offset above the applied one) to the dead-letter topic and wait
  *    for the acknowledgement;
- * 4. apply each partition in one atomic Redis step that moves its offset (state/apply-step.lua);
- * 5. once all are applied, raise each topic's watermark (state/advance-watermark.lua): every
+ * 4. apply each partition in one atomic Redis step that moves its offset (APPLY_STEP in state/lua-scripts.ts);
+ * 5. once all are applied, raise each topic's watermark (ADVANCE_WATERMARK): every
  *    partition of a batch is judged against the watermark from before the batch, as Spark judges a
  *    micro-batch, and a retry after a partial failure judges the rest exactly as the first attempt.
  *
@@ -87,12 +87,6 @@ interface DecodedPartition {
 export async function countBatch(event: KafkaEvent, deps: CounterDependencies): Promise<BatchOutcome> {
   const decoded = decodePartitions(partitionsOf(event), deps.limits);
 
-  if (deps.failureSwitchKey !== undefined && (await deps.redis.getdel(deps.failureSwitchKey)) !== null) {
-    throw new InjectedFailureError(
-      `local failure switch ${deps.failureSwitchKey} was set: failing this batch`,
-    );
-  }
-
   const applied = await readOffsets(deps, decoded);
   const fresh = decoded.flatMap((p) =>
     p.rejected.filter((r) => isFresh(r.record.offset, applied.get(p.source))),
@@ -115,6 +109,15 @@ export async function countBatch(event: KafkaEvent, deps: CounterDependencies): 
       error: failures[0] instanceof Error ? failures[0].message : String(failures[0]),
     });
     throw failures[0];
+  }
+
+  // After the steps, as when an invocation dies before Lambda hears back: the retry redelivers
+  // records already counted, and only the offset guard keeps it exact. That is what a test of the
+  // switch should prove; failing earlier would make any retry trivially exact.
+  if (deps.failureSwitchKey !== undefined && (await deps.redis.getdel(deps.failureSwitchKey)) !== null) {
+    throw new InjectedFailureError(
+      `local failure switch ${deps.failureSwitchKey} was set: failing this batch after its counts were applied`,
+    );
   }
 
   const partitions = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));

@@ -9,6 +9,7 @@ import middy from '@middy/core';
 import type { MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import { loadConfig } from '#layer/config.ts';
 import { errorMessage } from '#layer/errors.ts';
+import { closingAfterLocalInvoke } from '#layer/invoke-local.ts';
 import { disconnectSharedProducer, getSharedProducer } from '#layer/kafka.ts';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics } from '#layer/metrics.ts';
@@ -36,26 +37,30 @@ export async function closeCounterClients(): Promise<void> {
   await Promise.all([redis.close(), disconnectSharedProducer()]);
 }
 
-export const handler = middy<MSKEvent | SelfManagedKafkaEvent, void>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event) => {
-    const context = batchContext(event);
-    logger.appendKeys({ batch: context });
-    const started = performance.now();
-    try {
-      const outcome = await countBatch(event, {
-        redis: await redis.get(),
-        settings,
-        consumerGroup: config.consumerGroupId,
-        deadLetters,
-        limits,
-        failureSwitchKey: config.localFailureSwitchKey,
-        logger,
-      });
-      reportBatch(logger, metrics, context.records, outcome, performance.now() - started);
-    } catch (error) {
-      logger.error('batch failed; Lambda will retry it whole', { error: errorMessage(error) });
-      throw error;
-    }
-  });
+export const handler = closingAfterLocalInvoke(
+  config.invokeLocal,
+  middy<MSKEvent | SelfManagedKafkaEvent, void>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(async (event) => {
+      const context = batchContext(event);
+      logger.appendKeys({ batch: context });
+      const started = performance.now();
+      try {
+        const outcome = await countBatch(event, {
+          redis: await redis.get(),
+          settings,
+          consumerGroup: config.consumerGroupId,
+          deadLetters,
+          limits,
+          failureSwitchKey: config.localFailureSwitchKey,
+          logger,
+        });
+        reportBatch(logger, metrics, context.records, outcome, performance.now() - started);
+      } catch (error) {
+        logger.error('batch failed; Lambda will retry it whole', { error: errorMessage(error) });
+        throw error;
+      }
+    }),
+  closeCounterClients,
+);

@@ -9,6 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { loadConfig } from '#layer/config.ts';
+import { closingAfterLocalInvoke } from '#layer/invoke-local.ts';
 import { BatchingPublisher, disconnectSharedProducer, getSharedProducer } from '#layer/kafka.ts';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics, MetricUnit } from '#layer/metrics.ts';
@@ -33,24 +34,17 @@ const { sources, propagator } = createIssSources(config, (rejection) => {
 
 const redis = containerRedis(config);
 
-/** `serverless invoke local` runs one invocation per process: open sockets would keep it alive. */
-async function closeClientsAfterLocalInvoke(): Promise<void> {
-  if (config.invokeLocal) await Promise.all([redis.close(), disconnectSharedProducer()]);
-}
-
 // Kept free at the end of the invocation for the last publish and the return.
 const SAFETY_MARGIN_MS = 2000;
 
-export const handler = middy<ScheduledEvent, PollSummary, Error, Context>()
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
-  .handler(async (event, context) => {
-    try {
-      return await pollOnce(event, context);
-    } finally {
-      await closeClientsAfterLocalInvoke();
-    }
-  });
+export const handler = closingAfterLocalInvoke(
+  config.invokeLocal,
+  middy<ScheduledEvent, PollSummary, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .handler(pollOnce),
+  () => Promise.all([redis.close(), disconnectSharedProducer()]),
+);
 
 async function pollOnce(event: ScheduledEvent, context: Context): Promise<PollSummary> {
   logger.appendKeys({ scheduledEventId: event.id, scheduledTime: event.time });

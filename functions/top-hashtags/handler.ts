@@ -4,6 +4,7 @@
  * per container; the Redis connection opens on the first request.
  */
 import { loadConfig } from '#layer/config.ts';
+import { closingAfterLocalInvoke } from '#layer/invoke-local.ts';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics } from '#layer/metrics.ts';
 import { containerRedis } from '#layer/redis.ts';
@@ -18,9 +19,13 @@ const metrics = createMetrics('top-hashtags');
 // Not PINGed: the API maps a connection error to its own 503 on the request that meets it.
 const redis = containerRedis(config, { ping: false });
 
-export const handler = createHttpHandler({
-  state: redisApiState(redis.get, windowSettingsFrom(config), config.topics.tweets),
-  logger,
-  metrics,
-  issPollSeconds: config.iss.pollIntervalSeconds,
-});
+export const handler = closingAfterLocalInvoke(
+  config.invokeLocal,
+  createHttpHandler({
+    state: redisApiState(redis.get, windowSettingsFrom(config), config.topics.tweets),
+    logger,
+    metrics,
+    issPollSeconds: config.iss.pollIntervalSeconds,
+  }),
+  redis.close,
+);

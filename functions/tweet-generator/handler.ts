@@ -10,6 +10,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { loadConfig } from '#layer/config.ts';
+import { closingAfterLocalInvoke } from '#layer/invoke-local.ts';
 import { BatchingPublisher, disconnectSharedProducer, getSharedProducer } from '#layer/kafka.ts';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics, MetricUnit } from '#layer/metrics.ts';
@@ -24,24 +25,17 @@ const metrics = createMetrics('tweet-generator');
 
 const redis = containerRedis(config);
 
-/** `serverless invoke local` runs one invocation per process: open sockets would keep it alive. */
-async function closeClientsAfterLocalInvoke(): Promise<void> {
-  if (config.invokeLocal) await Promise.all([redis.close(), disconnectSharedProducer()]);
-}
-
 const SAFETY_MARGIN_MS = 3000;
 const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 
-export const handler = middy<ScheduledEvent, GenerationResult, Error, Context>()
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
-  .handler(async (event, context) => {
-    try {
-      return await generate(event, context);
-    } finally {
-      await closeClientsAfterLocalInvoke();
-    }
-  });
+export const handler = closingAfterLocalInvoke(
+  config.invokeLocal,
+  middy<ScheduledEvent, GenerationResult, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .handler(generate),
+  () => Promise.all([redis.close(), disconnectSharedProducer()]),
+);
 
 async function generate(event: ScheduledEvent, context: Context): Promise<GenerationResult> {
   const scheduledMs = Date.parse(event.time);

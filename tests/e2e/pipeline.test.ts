@@ -118,7 +118,11 @@ describe('npm start (producers off): the pipeline counts what Kafka receives', (
       '#E2eLambda': 25,
     });
     expect(settled.totals.count).toBe(top.totals.count);
-    expect(settled.stats).toMatchObject({ accepted: 350, duplicate: 0, rejected: 0, late: 0 });
+    // The switch fails the batch after its counts were applied: the retry redelivered records
+    // already counted, and the offset guard skipped every one of them.
+    expect(settled.stats).toMatchObject({ accepted: 350, rejected: 0, late: 0 });
+    expect(settled.stats.duplicate).toBeGreaterThan(0);
+    expect(settled.stats.duplicate).toBeLessThanOrEqual(125);
   });
 
   it('prints the URLs and a status line with records, batches, lag and the top 3', async () => {

@@ -171,7 +171,7 @@ describe('hashtag-counter handler', () => {
     expect(emf).toMatchObject({ RecordsIn: 1, RecordsRejected: 1, DeadLetterWrites: 1 });
   });
 
-  it('fails exactly one batch when the local failure switch is set, and the retry counts it', async () => {
+  it('fails exactly one batch after applying it when the local failure switch is set, and the retry does not count it twice', async () => {
     const event = structuredClone(loadKafkaFixture('msk', 'single-record'));
     const record = event.records['mytopic-0']?.[0];
     if (record) {
@@ -190,13 +190,17 @@ describe('hashtag-counter handler', () => {
 
     await expect(handler(structuredClone(event), context)).rejects.toThrow(/local failure switch/);
     expect(await redis.exists(switchKey)).toBe(0);
-    expect((await readCounterStats(redis, settings, 'mytopic')).accepted).toBe(10_000);
+    // The switch fires once the counts are in: the record is counted, but Lambda sees a failure.
+    expect((await readCounterStats(redis, settings, 'mytopic')).accepted).toBe(10_001);
     expect(jsonLines().find((l) => l.level === 'ERROR')).toMatchObject({
       message: 'batch failed; Lambda will retry it whole',
       batch: { records: 1, topicPartitions: ['mytopic-0@2000000..2000000'] },
     });
 
+    const before = await readCounterStats(redis, settings, 'mytopic');
     await handler(structuredClone(event), context);
-    expect((await readCounterStats(redis, settings, 'mytopic')).accepted).toBe(10_001);
+    const after = await readCounterStats(redis, settings, 'mytopic');
+    expect(after.accepted).toBe(10_001);
+    expect(after.duplicate).toBe(before.duplicate + 1);
   });
 });

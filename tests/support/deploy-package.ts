@@ -50,8 +50,16 @@ export interface PackageOptions {
   readonly editServerlessYml?: (yaml: string) => string;
 }
 
-export async function packageStage(stage: string, options: PackageOptions = {}): Promise<PackagedService> {
-  const dir = mkdtempSync(path.join(tmpdir(), `sls-package-${stage}-`));
+/**
+ * A private copy of the service (sources, serverless.yml, plugins; node_modules linked) in a
+ * temporary folder, optionally with serverless.yml edited, and the environment to run osls in
+ * there with no AWS credentials at all (and no instance metadata to find them in).
+ */
+export function copyService(
+  prefix: string,
+  editServerlessYml?: (yaml: string) => string,
+): { dir: string; env: NodeJS.ProcessEnv; serverlessBin: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
   for (const file of COPIED) {
     try {
       cpSync(path.join(ROOT, file), path.join(dir, file));
@@ -62,13 +70,10 @@ export async function packageStage(stage: string, options: PackageOptions = {}):
   for (const folder of COPIED_DIRS)
     cpSync(path.join(ROOT, folder), path.join(dir, folder), { recursive: true });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  if (options.editServerlessYml) {
+  if (editServerlessYml) {
     const file = path.join(dir, 'serverless.yml');
-    writeFileSync(file, options.editServerlessYml(readFileSync(file, 'utf8')));
+    writeFileSync(file, editServerlessYml(readFileSync(file, 'utf8')));
   }
-  const artifactsDir = path.join(dir, '.artifacts');
-  const params = Object.entries(options.params ?? {}).map(([k, v]) => `--param=${k}=${v}`);
-  // No credentials at all (and no instance metadata to find them in): packaging needs no AWS account.
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
@@ -78,18 +83,17 @@ export async function packageStage(stage: string, options: PackageOptions = {}):
   for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
     delete env[name];
   }
+  return { dir, env, serverlessBin: path.join(dir, 'node_modules/osls/bin/serverless.js') };
+}
+
+export async function packageStage(stage: string, options: PackageOptions = {}): Promise<PackagedService> {
+  const { dir, env, serverlessBin } = copyService(`sls-package-${stage}-`, options.editServerlessYml);
+  const artifactsDir = path.join(dir, '.artifacts');
+  const params = Object.entries(options.params ?? {}).map(([k, v]) => `--param=${k}=${v}`);
   try {
     await run(
       process.execPath,
-      [
-        path.join(dir, 'node_modules/osls/bin/serverless.js'),
-        'package',
-        '--stage',
-        stage,
-        '--package',
-        artifactsDir,
-        ...params,
-      ],
+      [serverlessBin, 'package', '--stage', stage, '--package', artifactsDir, ...params],
       { cwd: dir, env, maxBuffer: 16 * 1024 * 1024, timeout: 240_000 },
     );
   } catch (error) {

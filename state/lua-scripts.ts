@@ -1,5 +1,12 @@
---[[
-apply-step.lua: applies ONE Kafka partition's share of a batch to the windowed hashtag counts, as
+/**
+ * The Lua scripts of the counts' write side (called only by state/apply.ts), as source text in the
+ * bundle: nothing to look up on disk at cold start, where the Lambda task root, serverless offline
+ * and `serverless invoke local` each lay files out differently. Each script's contract is its
+ * header comment.
+ */
+
+export const APPLY_STEP = String.raw`--[[
+APPLY_STEP: applies ONE Kafka partition's share of a batch to the windowed hashtag counts, as
 one atomic step. Loaded and called only by state/apply.ts (applyPartitionStep).
 
 KEYS (all share the hash tag {<topic>}, so the step runs on Redis Cluster too):
@@ -24,7 +31,7 @@ Guarantees:
   - Every key's type is checked before the first write, so the script cannot fail half-way.
   - Spark Structured Streaming watermark semantics: records are judged against the stored
     watermark (a window whose end <= it is late: its records are counted as late, not counted).
-    The step raises the topic's max event time but NOT the watermark: advance-watermark.lua does
+    The step raises the topic's max event time but NOT the watermark: ADVANCE_WATERMARK does
     that once every partition of the batch is applied, so all partitions of one Lambda batch are
     judged against the watermark from before the batch (Spark: the watermark moves between
     micro-batches), and a retry after a partial failure judges the remaining partitions exactly
@@ -104,7 +111,7 @@ if batchMax ~= '' then
   local m = tonumber(batchMax)
   if newMax == nil or m > newMax then newMax = m end
 end
--- The watermark this step's records will have moved it to (advance-watermark.lua stores it), for expiry.
+-- The watermark this step's records will have moved it to (ADVANCE_WATERMARK stores it), for expiry.
 local expiryWatermark = oldWatermark
 if newMax ~= nil and (expiryWatermark == nil or newMax - latenessMs > expiryWatermark) then
   expiryWatermark = newMax - latenessMs
@@ -160,3 +167,25 @@ if rejected > 0 then redis.call('HINCRBY', KEYS[3], 'rejected', rejected) end
 if newMax ~= oldMax then redis.call('HSET', KEYS[2], 'maxEventTime', fmt(newMax)) end
 if newOffset ~= '' then redis.call('HSET', KEYS[1], partition, newOffset) end
 return { 1, accepted, late }
+`;
+
+export const ADVANCE_WATERMARK = String.raw`--[[
+ADVANCE_WATERMARK: raises a topic's watermark to its max event time minus the allowed
+lateness, once every partition step of a Lambda batch is applied (see APPLY_STEP for why the
+steps themselves do not). Called only by state/apply.ts (advanceWatermark).
+
+KEYS: 1 meta hash of the topic (maxEventTime, watermark; epoch ms; shares the {<topic>} hash tag)
+ARGV: 1 allowed lateness ms
+Guarantees: the watermark never decreases; idempotent (running it twice changes nothing).
+Returns the watermark after the call, or '' when the topic has seen no record.
+]]
+local meta = redis.call('HMGET', KEYS[1], 'maxEventTime', 'watermark')
+local maxEventTime, watermark = tonumber(meta[1]), tonumber(meta[2])
+if maxEventTime == nil then return '' end
+local candidate = maxEventTime - tonumber(ARGV[1])
+if watermark == nil or candidate > watermark then
+  watermark = candidate
+  redis.call('HSET', KEYS[1], 'watermark', string.format('%.0f', watermark))
+end
+return string.format('%.0f', watermark)
+`;
