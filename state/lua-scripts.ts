@@ -5,7 +5,7 @@
  * header comment.
  */
 
-export const APPLY_STEP = String.raw`--[[
+export const APPLY_STEP = `--[[
 APPLY_STEP: applies ONE Kafka partition's share of a batch to the windowed hashtag counts, as
 one atomic step. Loaded and called only by state/apply.ts (applyPartitionStep).
 
@@ -169,7 +169,7 @@ if newOffset ~= '' then redis.call('HSET', KEYS[1], partition, newOffset) end
 return { 1, accepted, late }
 `;
 
-export const ADVANCE_WATERMARK = String.raw`--[[
+export const ADVANCE_WATERMARK = `--[[
 ADVANCE_WATERMARK: raises a topic's watermark to its max event time minus the allowed
 lateness, once every partition step of a Lambda batch is applied (see APPLY_STEP for why the
 steps themselves do not). Called only by state/apply.ts (advanceWatermark).

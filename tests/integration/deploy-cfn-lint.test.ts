@@ -74,7 +74,7 @@ describe('dev switched to self-managed Kafka', () => {
       SelfManagedEventSource: { Endpoints: { KafkaBootstrapServers: BROKERS } },
       SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: 'hashtag-counter' },
       Topics: ['tweets_topic'],
-      MaximumRetryAttempts: 5,
+      MaximumRetryAttempts: -1,
       BisectBatchOnFunctionError: true,
       DestinationConfig: { OnFailure: { Destination: 'kafka://tweets_topic.failed' } },
     });

@@ -38,7 +38,6 @@ const STAGES = {
     redisSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:trending-dev/redis-auth-AbCdEf',
     logRetention: 7,
     batchSize: 1000,
-    retries: 5,
     maxPollers: 2,
   },
   prod: {
@@ -49,7 +48,6 @@ const STAGES = {
     redisSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:trending-prod/redis-auth-GhIjKl',
     logRetention: 30,
     batchSize: 1000,
-    retries: 10,
     maxPollers: 6,
   },
 } as const;
@@ -148,7 +146,7 @@ describe.each(Object.keys(STAGES) as Stage[])('the packaged %s stage', (stage) =
     expect(rules).toHaveLength(2);
   });
 
-  it('feeds the counter from MSK with batching, a consumer group, retries, bisecting and a failure topic', () => {
+  it('feeds the counter from MSK with batching, a consumer group, retries until success, bisecting and a failure topic', () => {
     const mappings = resourcesOfType(tpl(stage), 'AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(1);
     const [, mapping] = mappings[0] as [string, CfnResource];
@@ -160,14 +158,29 @@ describe.each(Object.keys(STAGES) as Stage[])('the packaged %s stage', (stage) =
       BatchSize: expected.batchSize,
       AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'hashtag-counter' },
       ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: expected.maxPollers },
-      MaximumRetryAttempts: expected.retries,
+      // Giving up on a batch would lose its good records: retry until it succeeds.
+      MaximumRetryAttempts: -1,
+      MaximumRecordAgeInSeconds: -1,
       BisectBatchOnFunctionError: true,
-      MaximumRecordAgeInSeconds: 3600,
       DestinationConfig: { OnFailure: { Destination: 'kafka://tweets_topic.failed' } },
       MetricsConfig: { Metrics: ['EventCount', 'ErrorCount', 'KafkaMetrics'] },
     });
     // The mapping must not be created before the role that lets it read the cluster.
     expect(asArray(mapping.DependsOn)).toContain(LOGICAL['hashtag-counter'].role);
+  });
+
+  it('alarms when the counter stays behind its topic, as retries until success show up as lag', () => {
+    const alarms = resourcesOfType(tpl(stage), 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+    expect(alarms).toEqual([
+      expect.objectContaining({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'OffsetLag',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: LOGICAL['hashtag-counter'].fn } }],
+        Statistic: 'Maximum',
+        Threshold: 100000,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    ]);
   });
 
   it('routes GET /top-hashtags and the other HTTP routes to the top-hashtags function', () => {
