@@ -1,6 +1,7 @@
 /**
  * The dead-letter topic: records that cannot be counted, as their original bytes (key, value and
- * headers), plus headers naming where they came from and why they were rejected.
+ * headers), plus headers naming where they came from and why they were rejected. A value above
+ * {@link MAX_DEAD_LETTER_VALUE_BYTES} is cut to that size (header `dlq-original-value-bytes`).
  */
 
 import type { IHeaders } from 'kafkajs';
@@ -14,7 +15,16 @@ export const DLQ_HEADERS = {
   offset: 'dlq-original-offset',
   timestamp: 'dlq-original-timestamp',
   reason: 'dlq-reason',
+  /** Set only on a cut value: the original value's size in bytes. */
+  valueBytes: 'dlq-original-value-bytes',
 } as const;
+
+/**
+ * A record near the broker's 1 MiB max.message.bytes plus our headers would not fit in the
+ * dead-letter topic: the send would fail, and the whole batch with it, forever. Such a value is
+ * cut to this size; the whole record stays on the source topic at the offset the headers name.
+ */
+export const MAX_DEAD_LETTER_VALUE_BYTES = 512 * 1024;
 
 /** One rejected record and why. */
 export interface DeadLetter {
@@ -78,9 +88,10 @@ function toMessage({ record, reason }: DeadLetter) {
   headers[DLQ_HEADERS.offset] = String(record.offset);
   headers[DLQ_HEADERS.timestamp] = String(record.timestamp);
   headers[DLQ_HEADERS.reason] = reason;
-  return {
-    key: record.key === null ? null : Buffer.from(record.key, 'base64'),
-    value: record.value === null ? null : Buffer.from(record.value, 'base64'),
-    headers,
-  };
+  let value = record.value === null ? null : Buffer.from(record.value, 'base64');
+  if (value !== null && value.length > MAX_DEAD_LETTER_VALUE_BYTES) {
+    headers[DLQ_HEADERS.valueBytes] = String(value.length);
+    value = value.subarray(0, MAX_DEAD_LETTER_VALUE_BYTES);
+  }
+  return { key: record.key === null ? null : Buffer.from(record.key, 'base64'), value, headers };
 }

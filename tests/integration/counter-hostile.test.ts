@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { readCounterStats, readTopHashtags } from '#state/index.ts';
 import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
-import { DLQ_HEADERS } from '../../functions/hashtag-counter/dead-letter.ts';
+import { DLQ_HEADERS, MAX_DEAD_LETTER_VALUE_BYTES } from '../../functions/hashtag-counter/dead-letter.ts';
 import { type Harness, startHarness } from '../fixtures/msk/harness.ts';
 import { kafkaEvent, type RecordSpec, tweet } from '../fixtures/msk/kafka-events.ts';
 
@@ -126,7 +126,9 @@ describe('hostile records', () => {
       const reason = letter.headers[DLQ_HEADERS.reason] ?? '';
       if (expected?.reason !== 'any') expect(reason.startsWith(`${expected?.reason}: `)).toBe(true);
       else expect(reason).toMatch(/^(not-utf8|not-json|invalid-shape|no-value): /);
-      expect(letter.value ?? Buffer.alloc(0)).toEqual(expected?.value ?? Buffer.alloc(0));
+      // Values above the dead-letter limit arrive cut to it (the next test is about that).
+      const sent = expected?.value ?? Buffer.alloc(0);
+      expect(letter.value ?? Buffer.alloc(0)).toEqual(sent.subarray(0, MAX_DEAD_LETTER_VALUE_BYTES));
     }
 
     // Nothing a record held became a key: every key under the prefix follows the schema.
@@ -139,4 +141,29 @@ describe('hostile records', () => {
     expect(Object.prototype).not.toHaveProperty('usuario');
     expect(Object.prototype).not.toHaveProperty('x');
   }, 60_000);
+  it('dead-letters a record at the broker size limit with its value cut, and counts the rest', async () => {
+    const deps = h.deps();
+    // The largest value the source topic accepts (max.message.bytes 1 MiB, minus batch overhead):
+    // with the dead-letter headers added it would not fit in the dead-letter topic whole.
+    const huge = Buffer.alloc(1_048_500, 'x');
+    const specs: RecordSpec[] = [
+      { topic: 'hostile-huge', partition: 0, offset: 0, value: huge, timestamp: T },
+      { topic: 'hostile-huge', partition: 0, offset: 1, value: json(tweet('#After', T)), timestamp: T },
+    ];
+
+    await countBatch(kafkaEvent('self-managed-kafka', specs), deps);
+
+    const letters = (await h.readTopic(h.deadLetterTopic)).filter(
+      (l) => l.headers[DLQ_HEADERS.topic] === 'hostile-huge',
+    );
+    expect(letters).toHaveLength(1);
+    expect(letters[0]?.headers[DLQ_HEADERS.reason]).toMatch(/^too-large: /);
+    expect(letters[0]?.headers[DLQ_HEADERS.offset]).toBe('0');
+    expect(letters[0]?.headers[DLQ_HEADERS.valueBytes]).toBe('1048500');
+    expect(letters[0]?.value).toEqual(huge.subarray(0, MAX_DEAD_LETTER_VALUE_BYTES));
+    expect(await readCounterStats(h.redis, deps.settings, 'hostile-huge')).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+    });
+  });
 });
