@@ -51,7 +51,7 @@ export async function generateTweets(
   const emit = async (i: number) => {
     const offsetMs = plan.tweetsPerSecond > 0 ? (i * 1000) / plan.tweetsPerSecond : 0;
     const tweet = model.next(eventTime(clock.now()), iss, (plan.scenarioStartMs + offsetMs) / 1000);
-    if (tweet.hashtag_principal === '#ISS') result.issTweets += 1;
+    if (tweet.texto.includes('#ISS')) result.issTweets += 1;
     result.generated += 1;
     await sink.publish(tweet);
   };

@@ -115,6 +115,9 @@ const ISS_TEMPLATES_ES = [
   '¡Saludos desde {region}! La #ISS pasa por aquí {regionTag}',
   'Ahora mismo la #ISS está sobre {region} {regionTag}',
 ];
+/** Of the tweets about the ISS, the share whose main hashtag is the region under it. */
+const ISS_REGION_PRINCIPAL_SHARE = 0.3;
+
 const ISS_TEMPLATES_EN = [
   'The #ISS is flying over {region} right now {regionTag} 🛰️',
   'Wave! The #ISS is above {region} {regionTag}',
@@ -287,7 +290,10 @@ export class TweetModel {
         region: spanish ? region.nameEs : region.nameEn,
         regionTag: region.hashtag,
       });
-      return { usuario, texto, hashtag_principal: '#ISS', timestamp };
+      // The counter counts hashtag_principal alone when it is set: a share of these tweets leads
+      // with the region, so the region under the ISS shows up in the top list as it moves.
+      const principal = random() < ISS_REGION_PRINCIPAL_SHARE ? region.hashtag : '#ISS';
+      return { usuario, texto, hashtag_principal: principal, timestamp };
     }
 
     let hashtag: string | undefined;
