@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { AppConfig } from '#layer/config.ts';
-import { ServiceUnavailableError } from '#layer/errors.ts';
+import { errorMessage, ServiceUnavailableError } from '#layer/errors.ts';
 import { redisLocation } from '#layer/redis.ts';
 
 export interface Check {
@@ -30,9 +30,13 @@ export async function checkKafkaRoundTrip(config: AppConfig, timeoutMs = 15_000)
   });
   const topic = config.topics.tweets;
   const admin = kafka.admin();
+  // Which step failed decides the advice: no broker, no topic, or a broker that misbehaves.
+  let step: 'connect' | 'topic' | 'round trip' = 'connect';
   try {
     await admin.connect();
+    step = 'topic';
     const topics = await admin.fetchTopicMetadata({ topics: [topic] });
+    step = 'round trip';
     const partitions = topics.topics[0]?.partitions.length ?? 0;
     await admin.disconnect();
     const checks: Check[] = [
@@ -96,13 +100,27 @@ export async function checkKafkaRoundTrip(config: AppConfig, timeoutMs = 15_000)
     return checks;
   } catch (error) {
     await admin.disconnect().catch(() => undefined);
-    return [
-      {
-        name: 'Kafka',
-        ok: false,
-        detail: new ServiceUnavailableError('Kafka', brokers.join(','), error).message,
-      },
-    ];
+    if (step === 'connect') {
+      return [
+        {
+          name: 'Kafka',
+          ok: false,
+          detail: new ServiceUnavailableError('Kafka', brokers.join(','), error).message,
+        },
+      ];
+    }
+    const answers: Check = { name: 'Kafka', ok: true, detail: `broker answers at ${brokers.join(',')}` };
+    if (step === 'topic' && (error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+      return [
+        answers,
+        {
+          name: `topic ${topic}`,
+          ok: false,
+          detail: 'does not exist: `npm run infra:up` creates it (or set TWEETS_TOPIC to one that exists)',
+        },
+      ];
+    }
+    return [answers, { name: `Kafka ${step}`, ok: false, detail: errorMessage(error) }];
   }
 }
 

@@ -110,6 +110,25 @@ describe('doctor', () => {
     expect(checks.map((c) => c.name)).toEqual(['Kafka', 'topic tweets_topic', 'produce', 'consume', 'Redis']);
   });
 
+  it('tells a missing topic apart from an unreachable broker', async () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: brokers,
+      REDIS_URL: `redis://${settings.host}:${settings.redisPort}`,
+      TWEETS_TOPIC: `doctor-missing-${Date.now()}`,
+    });
+
+    const checks = await checkKafkaRoundTrip(config, 2000);
+
+    expect(checks).toEqual([
+      expect.objectContaining({ name: 'Kafka', ok: true }),
+      expect.objectContaining({
+        name: `topic ${config.topics.tweets}`,
+        ok: false,
+        detail: expect.stringContaining('does not exist: `npm run infra:up` creates it'),
+      }),
+    ]);
+  });
+
   it('names the unreachable service and how to start it', async () => {
     const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:1', REDIS_URL: 'redis://127.0.0.1:1' });
 
