@@ -48,6 +48,8 @@ export function refreshTle(config: AppConfig, propagator: OrbitPropagator, logge
       logger.warn('TLE refresh failed; propagating the current TLE', {
         url,
         epoch: tleEpoch(propagator.tle).toISOString(),
+        // SGP4 drifts by kilometres a day from the epoch: the age says how far to trust sgp4 positions.
+        ageDays: Math.floor((Date.now() - tleEpoch(propagator.tle).getTime()) / 86_400_000),
         error: error instanceof Error ? error.message : String(error),
       }),
   );
