@@ -24,7 +24,7 @@ import autocannon from 'autocannon';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadConfig } from '#layer/config.ts';
 import { createKafka, resolveConnection } from '#layer/kafka.ts';
-import { createRedis, type Redis } from '#layer/redis.ts';
+import { createRedis, type RedisClient } from '#layer/redis.ts';
 import { saveIssPosition } from '#state/iss-positions.ts';
 import {
   apiEvent,
@@ -62,7 +62,11 @@ function summarise(samples: number[]): Summary {
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 
 /** Seeds one prefix the way the counter would have left it after an hour of traffic. */
-async function seed(redis: Redis, settings: ReturnType<typeof testSettings>, topic: string): Promise<void> {
+async function seed(
+  redis: RedisClient,
+  settings: ReturnType<typeof testSettings>,
+  topic: string,
+): Promise<void> {
   const now = Date.now();
   const minute = Math.floor(now / 60_000) * 60_000;
   const tags = Array.from({ length: 300 }, (_, i) => `#trend${i}`);
@@ -98,7 +102,7 @@ async function seed(redis: Redis, settings: ReturnType<typeof testSettings>, top
   }
 }
 
-async function inProcess(redis: Redis, prefix: string, topic: string): Promise<void> {
+async function inProcess(redis: RedisClient, prefix: string, topic: string): Promise<void> {
   const settings = { ...testSettings(), keyPrefix: prefix };
   const api = createTestApi(redis, settings, { topic });
   const routes: Array<[string, string, Record<string, string>?]> = [

@@ -9,7 +9,7 @@
  * re-plans from there. Once every partition is applied, the caller calls {@link advanceWatermark}.
  * Lambda retries whole batches, so redeliveries are the normal case.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '#layer/redis.ts';
 import { aggregateRecords, type CountableRecord, type StepAggregate } from './aggregate.ts';
 import { TopicKeys } from './keys.ts';
 import { ADVANCE_WATERMARK, APPLY_STEP } from './lua-scripts.ts';
@@ -42,7 +42,7 @@ export type StepResult =
  * in one command.
  */
 export async function readAppliedOffsets(
-  redis: Redis,
+  redis: RedisClient,
   settings: WindowSettings,
   consumerGroup: string,
   topic: string,
@@ -63,7 +63,7 @@ export async function readAppliedOffsets(
  * expiry and the new offset, or nothing at all (`conflict`, or a thrown Redis error).
  */
 export async function applyPartitionStep(
-  redis: Redis,
+  redis: RedisClient,
   settings: WindowSettings,
   step: PartitionStep,
 ): Promise<StepResult> {
@@ -126,7 +126,7 @@ export function encodeStep(
  * @returns the watermark after the call (epoch ms), null when the topic has seen no record.
  */
 export async function advanceWatermark(
-  redis: Redis,
+  redis: RedisClient,
   settings: WindowSettings,
   topic: string,
 ): Promise<number | null> {
@@ -139,13 +139,13 @@ export async function advanceWatermark(
   return reply === '' || reply === null ? null : Number(reply);
 }
 
-type ScriptClient = Redis & {
+type ScriptClient = RedisClient & {
   trendingApplyStep(...args: Array<string | number>): Promise<unknown>;
   trendingAdvanceWatermark(...args: Array<string | number>): Promise<unknown>;
 };
 
 /** Registers the scripts on the client once (ioredis sends EVALSHA and falls back to EVAL). */
-function scriptClient(redis: Redis): ScriptClient {
+function scriptClient(redis: RedisClient): ScriptClient {
   const client = redis as ScriptClient;
   if (typeof client.trendingApplyStep !== 'function') {
     redis.defineCommand('trendingApplyStep', { lua: APPLY_STEP });

@@ -8,8 +8,9 @@
  * `trackLength` members and renews its TTL, so the state stays bounded and disappears when no
  * poller runs any more.
  */
-import type { Redis } from 'ioredis';
+
 import { z } from 'zod';
+import type { RedisClient } from '#layer/redis.ts';
 
 /** A normalised ISS position, exactly as published on the `iss-positions` topic. */
 export interface IssPosition {
@@ -65,7 +66,7 @@ return 1
  *   is written: the caller must not publish it again), `true` otherwise.
  */
 export async function saveIssPosition(
-  redis: Redis,
+  redis: RedisClient,
   keyPrefix: string,
   position: IssPosition,
   options: SaveIssPositionOptions,
@@ -96,7 +97,7 @@ export async function saveIssPosition(
  * has run within the TTL. Members that do not parse as a position are left out.
  */
 export async function readIssPosition(
-  redis: Redis,
+  redis: RedisClient,
   keyPrefix: string,
 ): Promise<{ latest: IssPosition | null; track: IssPosition[] }> {
   const members = await redis.zrange(issTrackKey(keyPrefix), 0, -1);

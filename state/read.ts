@@ -3,7 +3,7 @@
  * tumbling window, the sliding view built from slide buckets at read time, the counter statistics
  * and the per-window history. Reads never write.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '#layer/redis.ts';
 import { INFO_TOTAL, infoDisplayField, TopicKeys } from './keys.ts';
 import {
   alignDown,
@@ -71,7 +71,7 @@ export interface TopicClock {
 
 /** Reads the event-time clock of `topic`. */
 export async function readTopicClock(
-  redis: Redis,
+  redis: RedisClient,
   settings: WindowSettings,
   topic: string,
 ): Promise<TopicClock> {
@@ -92,7 +92,7 @@ export async function readTopicClock(
  * the slide bucket that contains the anchor instant, summed from the slide buckets at read time.
  */
 export async function readTopHashtags(
-  redis: Redis,
+  redis: RedisClient,
   settings: WindowSettings,
   query: TopQuery,
 ): Promise<TopHashtagsView> {
@@ -128,9 +128,11 @@ export async function readTopHashtags(
       ? await readTumblingTop(redis, keys, windowStart, query.limit)
       : await readSlidingTop(redis, keys, windowStart, windowEnd, slideMs, query.limit);
 
-  // Display forms live per tumbling window: prefer the newest window the view overlaps.
+  // Display forms live per tumbling window: prefer the newest window the view overlaps, then the
+  // oldest (a sliding view's start is not window-aligned, so align it to find that window's info).
   const infoWindows = [windowStartOf(settings, windowEnd - 1)];
-  if (infoWindows[0] !== windowStart) infoWindows.push(windowStart);
+  const oldestWindow = windowStartOf(settings, windowStart);
+  if (infoWindows[0] !== oldestWindow) infoWindows.push(oldestWindow);
   const displays = await readDisplayForms(
     redis,
     infoWindows.map((w) => keys.windowInfo(w)),
@@ -145,7 +147,7 @@ export async function readTopHashtags(
 
 /** Accepted, late, duplicate and rejected record counts of `topic` (zeros when never written). */
 export async function readCounterStats(
-  redis: Redis,
+  redis: RedisClient,
   settings: WindowSettings,
   topic: string,
 ): Promise<CounterStats> {
@@ -171,7 +173,7 @@ export async function readCounterStats(
  * state (nothing counted, or expired) read as 0.
  */
 export async function readWindowHistory(
-  redis: Redis,
+  redis: RedisClient,
   settings: WindowSettings,
   topic: string,
   windows: number,
@@ -202,7 +204,7 @@ export async function readWindowHistory(
 type Entry = [key: string, count: number];
 
 async function readTumblingTop(
-  redis: Redis,
+  redis: RedisClient,
   keys: TopicKeys,
   windowStart: number,
   limit: number,
@@ -233,7 +235,7 @@ async function readTumblingTop(
 }
 
 async function readSlidingTop(
-  redis: Redis,
+  redis: RedisClient,
   keys: TopicKeys,
   windowStart: number,
   windowEnd: number,
@@ -247,7 +249,11 @@ async function readSlidingTop(
   return { top: union.sort(byCountThenKey).slice(0, limit), totals: { hashtags: union.length, count } };
 }
 
-async function readDisplayForms(redis: Redis, infoKeys: string[], hashtagKeys: string[]): Promise<string[]> {
+async function readDisplayForms(
+  redis: RedisClient,
+  infoKeys: string[],
+  hashtagKeys: string[],
+): Promise<string[]> {
   if (hashtagKeys.length === 0) return [];
   const fields = hashtagKeys.map(infoDisplayField);
   const perWindow = await Promise.all(infoKeys.map((k) => redis.hmget(k, ...fields)));

@@ -19,8 +19,8 @@
  * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
  */
 
-import type { Redis } from 'ioredis';
 import type { Logger } from '#layer/logger.ts';
+import type { RedisClient } from '#layer/redis.ts';
 import {
   advanceWatermark,
   applyPartitionStep,
@@ -34,7 +34,7 @@ import { type KafkaEvent, type PartitionRecords, partitionsOf } from './event.ts
 import { type DecodeLimits, decodeTweetBase64 } from './tweet.ts';
 
 export interface CounterDependencies {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly settings: WindowSettings;
   readonly consumerGroup: string;
   readonly deadLetters: DeadLetterSink;

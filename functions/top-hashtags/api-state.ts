@@ -2,7 +2,7 @@
  * What the HTTP API reads, as a narrow interface over `state/`. The routes depend on this, not on
  * a Redis client; {@link redisApiState} binds it to the real state modules.
  */
-import type { Redis } from '#layer/redis.ts';
+import type { RedisClient } from '#layer/redis.ts';
 import {
   type CounterStats,
   readCounterStats,
@@ -45,7 +45,7 @@ export interface ApiState {
 
 /** The API's state on a Redis connection (resolved lazily: the first request opens it). */
 export function redisApiState(
-  redis: () => Promise<Redis>,
+  redis: () => Promise<RedisClient>,
   settings: WindowSettings,
   topic: string,
 ): ApiState {

@@ -59,6 +59,7 @@ const envSchema = z.object({
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .default('redis://127.0.0.1:6379'),
   REDIS_AUTH_SECRET_ARN: optionalString,
+  REDIS_CLUSTER: bool(false),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[\w.:-]+$/, 'letters, digits, "_", ".", ":" and "-" only')
@@ -116,6 +117,8 @@ export interface AppConfig {
   readonly redis: {
     readonly url: string;
     readonly authSecretArn: string | undefined;
+    /** `REDIS_URL` is a Redis Cluster endpoint (ElastiCache cluster mode enabled): use a cluster client. */
+    readonly cluster: boolean;
     readonly keyPrefix: string;
   };
   readonly windows: {
@@ -183,6 +186,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       `SLIDE_SECONDS: must divide WINDOW_SECONDS (got ${e.SLIDE_SECONDS} and ${e.WINDOW_SECONDS})`,
     );
   }
+  if (e.REDIS_CLUSTER && !['', '0'].includes(urlDatabase(e.REDIS_URL))) {
+    problems.push(`REDIS_URL: Redis Cluster has only database 0 (got ${JSON.stringify(e.REDIS_URL)})`);
+  }
   if (e.KAFKA_SASL_MECHANISM.startsWith('scram') && !e.KAFKA_SASL_SECRET_ARN) {
     problems.push('KAFKA_SASL_SECRET_ARN: required when KAFKA_SASL_MECHANISM is scram-sha-256/512');
   }
@@ -210,7 +216,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       deadLetter: e.DLQ_TOPIC ?? `${e.TWEETS_TOPIC}.dlq`,
     },
     consumerGroupId: e.CONSUMER_GROUP_ID,
-    redis: { url: e.REDIS_URL, authSecretArn: e.REDIS_AUTH_SECRET_ARN, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: {
+      url: e.REDIS_URL,
+      authSecretArn: e.REDIS_AUTH_SECRET_ARN,
+      cluster: e.REDIS_CLUSTER,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+    },
     windows: {
       windowSeconds: e.WINDOW_SECONDS,
       slideSeconds: e.SLIDE_SECONDS,
@@ -237,6 +248,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     invokeLocal: e.IS_LOCAL,
     localFailureSwitchKey: e.STAGE === 'local' ? e.LOCAL_FAILURE_SWITCH_KEY : undefined,
   });
+}
+
+/** The database number in a redis:// URL's path ('' when none). */
+function urlDatabase(url: string): string {
+  try {
+    return new URL(url).pathname.replace(/^\//, '');
+  } catch {
+    return '';
+  }
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { loadConfig } from '#layer/config.ts';
-import { createRedis, type Redis } from '#layer/redis.ts';
+import { createRedis, type RedisClient } from '#layer/redis.ts';
 import { saveIssPosition } from '#state/iss-positions.ts';
 import { countRecords, createTestApi, startHttpServer, testSettings } from '../support/http-api.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('tests/artifacts');
 
-let redis: Redis;
+let redis: RedisClient;
 let server: Awaited<ReturnType<typeof startHttpServer>>;
 let browser: BrowserContext;
 let page: Page;

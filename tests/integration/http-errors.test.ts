@@ -5,7 +5,7 @@
 import { createServer } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadConfig } from '#layer/config.ts';
-import { createRedis, type Redis } from '#layer/redis.ts';
+import { createRedis, type RedisClient } from '#layer/redis.ts';
 import documentedExample from '../fixtures/http-api/aws-documented-example.json' with { type: 'json' };
 import { call, createTestApi, lambdaContext, testSettings } from '../support/http-api.ts';
 import { openApiValidator, problemValidator } from '../support/openapi.ts';
@@ -20,7 +20,7 @@ interface Problem {
 
 const matchesSpec = openApiValidator();
 const isProblem = problemValidator();
-let redis: Redis;
+let redis: RedisClient;
 const settings = testSettings();
 
 beforeAll(async () => {

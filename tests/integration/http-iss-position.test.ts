@@ -1,12 +1,12 @@
 /** GET /iss/position and GET / (the page itself) through the real handler and the real Redis. */
 import { loadConfig } from '#layer/config.ts';
-import { createRedis, type Redis } from '#layer/redis.ts';
+import { createRedis, type RedisClient } from '#layer/redis.ts';
 import { saveIssPosition } from '#state/iss-positions.ts';
 import { call, createTestApi, testSettings } from '../support/http-api.ts';
 import { openApiValidator } from '../support/openapi.ts';
 
 const matchesSpec = openApiValidator();
-let redis: Redis;
+let redis: RedisClient;
 const settings = testSettings();
 
 beforeAll(async () => {

@@ -2,12 +2,12 @@
 import { loadConfig } from '#layer/config.ts';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics } from '#layer/metrics.ts';
-import { createRedis, type Redis } from '#layer/redis.ts';
+import { createRedis, type RedisClient } from '#layer/redis.ts';
 import { redisApiState } from '../../functions/top-hashtags/api-state.ts';
 import { createHttpHandler } from '../../functions/top-hashtags/app.ts';
 import { apiEvent, lambdaContext, testSettings } from '../support/http-api.ts';
 
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
   redis = createRedis(loadConfig({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }));

@@ -4,7 +4,7 @@
  */
 
 import { loadConfig } from '#layer/config.ts';
-import { createRedis, type Redis } from '#layer/redis.ts';
+import { createRedis, type RedisClient } from '#layer/redis.ts';
 import type { WindowSettings } from '#state/index.ts';
 import { type ApiUnderTest, call, countRecords, createTestApi, testSettings } from '../support/http-api.ts';
 import { openApiValidator } from '../support/openapi.ts';
@@ -22,7 +22,7 @@ interface TopBody {
 }
 
 const matchesSpec = openApiValidator();
-let redis: Redis;
+let redis: RedisClient;
 const prefixes: string[] = [];
 
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '#layer/config.ts';
 import { ServiceUnavailableError } from '#layer/errors.ts';
-import { createRedis, createRedisWithAuth, pingRedis, type Redis } from '#layer/redis.ts';
+import { createRedis, createRedisWithAuth, pingRedis, type RedisClient } from '#layer/redis.ts';
 import type { SecretReader } from '#layer/secrets.ts';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:test/redis-auth-AbCdEf';
@@ -20,7 +20,7 @@ let dir: string;
 let port: number;
 let server: ChildProcess;
 let ca: Buffer;
-const clients: Redis[] = [];
+const clients: RedisClient[] = [];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -42,7 +42,7 @@ const secretsManager: SecretReader = async (secretId) => {
 const tlsConfig = () =>
   loadConfig({ REDIS_URL: `rediss://127.0.0.1:${port}`, REDIS_AUTH_SECRET_ARN: SECRET_ARN });
 
-function track(client: Redis): Redis {
+function track(client: RedisClient): RedisClient {
   clients.push(client);
   return client;
 }

@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { Redis } from 'ioredis';
 import { createLogger } from '#layer/logger.ts';
 import { createMetrics } from '#layer/metrics.ts';
+import type { RedisClient } from '#layer/redis.ts';
 import {
   advanceWatermark,
   applyPartitionStep,
@@ -42,7 +42,7 @@ export interface ApiUnderTest {
 
 /** The real handler (middy chain included) reading `topic` under `settings.keyPrefix`. */
 export function createTestApi(
-  redis: Redis,
+  redis: RedisClient,
   settings: WindowSettings,
   options: { topic?: string; now?: () => number; issPollSeconds?: number } = {},
 ): ApiUnderTest {
@@ -127,7 +127,7 @@ let nextPartition = 0;
  * [hashtag, event time ms, times].
  */
 export async function countRecords(
-  redis: Redis,
+  redis: RedisClient,
   settings: WindowSettings,
   topic: string,
   records: ReadonlyArray<readonly [tag: string, eventTimeMs: number, times?: number]>,

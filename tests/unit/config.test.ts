@@ -52,6 +52,20 @@ describe('loadConfig', () => {
     expect(config.kafka.ssl).toBe(true);
   });
 
+  it('uses a standalone Redis unless REDIS_CLUSTER says the endpoint is a cluster', () => {
+    expect(loadConfig({}).redis.cluster).toBe(false);
+    expect(loadConfig({ REDIS_CLUSTER: 'true' }).redis.cluster).toBe(true);
+    expect(loadConfig({ REDIS_CLUSTER: 'false' }).redis.cluster).toBe(false);
+    expect(() => loadConfig({ REDIS_CLUSTER: 'cluster' })).toThrow(/REDIS_CLUSTER/);
+    // Cluster mode has no SELECT: a database other than 0 in the URL would be silently ignored.
+    expect(() => loadConfig({ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://127.0.0.1:7000/2' })).toThrow(
+      /REDIS_URL: Redis Cluster has only database 0/,
+    );
+    expect(loadConfig({ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://127.0.0.1:7000/0' }).redis.cluster).toBe(
+      true,
+    );
+  });
+
   it('honours the failure switch only on the local stage', () => {
     expect(loadConfig({ LOCAL_FAILURE_SWITCH_KEY: 'fail' }).localFailureSwitchKey).toBe('fail');
     expect(

@@ -201,6 +201,8 @@ describe.each(Object.keys(STAGES) as Stage[])('the packaged %s stage', (stage) =
         MSK_CLUSTER_ARN: expected.cluster,
         KAFKA_SASL_MECHANISM: 'aws-iam',
         REDIS_AUTH_SECRET_ARN: expected.redisSecret,
+        // The example endpoints are cluster mode disabled; `--param redisCluster=true` switches it.
+        REDIS_CLUSTER: 'false',
         TWEETS_TOPIC: 'tweets_topic',
         ISS_TOPIC: 'iss-positions',
       });
