@@ -31,7 +31,7 @@ const brokerList = z
   .transform((v) => v.split(',').map((b) => b.trim()))
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1));
 
-const envSchema = z.object({
+export const envSchema = z.object({
   STAGE: z.enum(['local', 'dev', 'prod', 'localstack']).default('local'),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
 
@@ -170,29 +170,19 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? '(environment)');
-        const value = env[name];
-        return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
-      }),
-    );
-  }
+  // Cross-field rules run on whichever of their fields parse, so one run reports every problem.
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => {
+          const name = String(issue.path[0] ?? '(environment)');
+          const value = env[name];
+          return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+        })),
+    ...crossFieldProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const problems: string[] = [];
-  if (e.SLIDE_SECONDS > e.WINDOW_SECONDS || e.WINDOW_SECONDS % e.SLIDE_SECONDS !== 0) {
-    problems.push(
-      `SLIDE_SECONDS: must divide WINDOW_SECONDS (got ${e.SLIDE_SECONDS} and ${e.WINDOW_SECONDS})`,
-    );
-  }
-  if (e.REDIS_CLUSTER && !['', '0'].includes(urlDatabase(e.REDIS_URL))) {
-    problems.push(`REDIS_URL: Redis Cluster has only database 0 (got ${JSON.stringify(e.REDIS_URL)})`);
-  }
-  if (e.KAFKA_SASL_MECHANISM.startsWith('scram') && !e.KAFKA_SASL_SECRET_ARN) {
-    problems.push('KAFKA_SASL_SECRET_ARN: required when KAFKA_SASL_MECHANISM is scram-sha-256/512');
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
 
   const saslMechanism =
     e.MSK_CLUSTER_ARN && e.KAFKA_SASL_MECHANISM === 'none' ? 'aws-iam' : e.KAFKA_SASL_MECHANISM;
@@ -248,6 +238,35 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     invokeLocal: e.IS_LOCAL,
     localFailureSwitchKey: e.STAGE === 'local' ? e.LOCAL_FAILURE_SWITCH_KEY : undefined,
   });
+}
+
+type EnvShape = typeof envSchema.shape;
+
+/** One variable parsed on its own: its value, or undefined when it is invalid (reported elsewhere). */
+function field<K extends keyof EnvShape>(
+  env: Readonly<Record<string, string | undefined>>,
+  name: K,
+): z.output<EnvShape[K]> | undefined {
+  const result = envSchema.shape[name].safeParse(env[name]);
+  return result.success ? (result.data as z.output<EnvShape[K]>) : undefined;
+}
+
+/** Rules between variables, each checked when the variables it needs are valid. */
+function crossFieldProblems(env: Readonly<Record<string, string | undefined>>): string[] {
+  const problems: string[] = [];
+  const window = field(env, 'WINDOW_SECONDS');
+  const slide = field(env, 'SLIDE_SECONDS');
+  if (window !== undefined && slide !== undefined && (slide > window || window % slide !== 0)) {
+    problems.push(`SLIDE_SECONDS: must divide WINDOW_SECONDS (got ${slide} and ${window})`);
+  }
+  const redisUrl = field(env, 'REDIS_URL');
+  if (field(env, 'REDIS_CLUSTER') && redisUrl !== undefined && !['', '0'].includes(urlDatabase(redisUrl))) {
+    problems.push(`REDIS_URL: Redis Cluster has only database 0 (got ${JSON.stringify(redisUrl)})`);
+  }
+  if (field(env, 'KAFKA_SASL_MECHANISM')?.startsWith('scram') && !field(env, 'KAFKA_SASL_SECRET_ARN')) {
+    problems.push('KAFKA_SASL_SECRET_ARN: required when KAFKA_SASL_MECHANISM is scram-sha-256/512');
+  }
+  return problems;
 }
 
 /** The database number in a redis:// URL's path ('' when none). */

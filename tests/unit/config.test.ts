@@ -35,6 +35,22 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reports rules between variables in the same error as invalid variables', () => {
+    let problems: readonly string[] = [];
+    try {
+      loadConfig({
+        STAGE: 'qa',
+        WINDOW_SECONDS: '60',
+        SLIDE_SECONDS: '7',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['STAGE', 'SLIDE_SECONDS', 'KAFKA_SASL_SECRET_ARN']);
+  });
+
   it('rejects a slide that does not divide the window', () => {
     expect(() => loadConfig({ WINDOW_SECONDS: '60', SLIDE_SECONDS: '7' })).toThrow(
       /SLIDE_SECONDS: must divide/,
