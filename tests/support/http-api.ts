@@ -18,6 +18,7 @@ import {
   readAppliedOffsets,
   type WindowSettings,
 } from '#state/index.ts';
+import { parseHashtag } from '../../functions/hashtag-counter/hashtags.ts';
 import { redisApiState } from '../../functions/top-hashtags/api-state.ts';
 import { createHttpHandler, type HttpApiHandler } from '../../functions/top-hashtags/app.ts';
 import getTopHashtags from '../fixtures/http-api/get-top-hashtags.json' with { type: 'json' };
@@ -113,10 +114,11 @@ export async function call(
   return { status: result.statusCode ?? 200, headers, body, json };
 }
 
-/** One hashtag occurrence in a record to count: the form as written, grouped case-insensitively. */
+/** One hashtag occurrence in a record to count, keyed exactly as the counter keys it. */
 export function hashtag(form: string): { key: string; form: string } {
-  const nfc = form.normalize('NFC');
-  return { key: nfc.toLowerCase(), form: nfc };
+  const parsed = parseHashtag(form);
+  if (parsed === null) throw new Error(`not a hashtag the counter would count: ${JSON.stringify(form)}`);
+  return parsed;
 }
 
 let nextPartition = 0;
