@@ -14,6 +14,7 @@ import {
   REDIS_URL,
   type StopResult,
   startPipeline,
+  type TopResponse,
   type Tweet,
 } from './pipeline-harness.ts';
 
@@ -51,12 +52,19 @@ async function eventually<T>(
   timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!done(last) && Date.now() < deadline) {
+  // A read that fails at the socket is asked again until the deadline (see the 30 s test below).
+  const attempt = () =>
+    read().then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+  let last = await attempt();
+  while (!('value' in last && done(last.value)) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 250));
-    last = await read();
+    last = await attempt();
   }
-  return last;
+  if ('error' in last) throw last.error;
+  return last.value;
 }
 
 const asCounts = (hashtags: ReadonlyArray<{ hashtag: string; count: number }>) =>
@@ -176,14 +184,23 @@ describe('npm start (producers on)', () => {
   it('serves hashtags from the generator within 30 s of the start', async () => {
     const started = Date.now();
     pipeline = await startPipeline({ schedules: true, env: { COUNTER_STARTING_POSITION: 'LATEST' } });
+    const apiBase = pipeline.apiBase;
 
-    let top = await getTop(pipeline.apiBase);
-    while (top.hashtags.length === 0 && Date.now() - started < 30_000) {
-      await new Promise((r) => setTimeout(r, 250));
-      top = await getTop(pipeline.apiBase);
+    // Polled as the dashboard does: a request that fails at the socket (CI's two cores can starve
+    // serverless offline long enough for it to drop a kept-alive connection) is simply asked again.
+    let top: TopResponse | undefined;
+    let lastError: unknown;
+    while (!top?.hashtags.length && Date.now() - started < 30_000) {
+      try {
+        top = await getTop(apiBase);
+      } catch (error) {
+        lastError = error;
+      }
+      if (!top?.hashtags.length) await new Promise((r) => setTimeout(r, 250));
     }
     const elapsedMs = Date.now() - started;
 
+    if (!top) throw new Error(`GET /top-hashtags never answered: ${String(lastError)}`);
     expect(top.hashtags.length).toBeGreaterThan(0);
     expect(elapsedMs).toBeLessThanOrEqual(30_000);
     expect(pipeline.output()).toMatch(/Scheduled function tweet-generator: invoked once at start/);

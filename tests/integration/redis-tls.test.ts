@@ -3,15 +3,15 @@
  * A real redis-server is started here with --tls-port on a free loopback port, a self-signed
  * certificate made with openssl for this test, and --requirepass; the client is the layer's.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '#layer/config.ts';
 import { ServiceUnavailableError } from '#layer/errors.ts';
 import { createRedis, createRedisWithAuth, pingRedis, type RedisClient } from '#layer/redis.ts';
 import type { SecretReader } from '#layer/secrets.ts';
+import { freePorts, makeCertificate } from '../support/redis-cluster.ts';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:test/redis-auth-AbCdEf';
 const PASSWORD = `pw-${process.pid}-${Date.now()}`;
@@ -21,17 +21,6 @@ let port: number;
 let server: ChildProcess;
 let ca: Buffer;
 const clients: RedisClient[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 /** A reader that plays Secrets Manager: the AUTH token as ElastiCache users store it (JSON). */
 const secretsManager: SecretReader = async (secretId) => {
@@ -49,29 +38,11 @@ function track(client: RedisClient): RedisClient {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'redis-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      path.join(dir, 'key.pem'),
-      '-out',
-      path.join(dir, 'cert.pem'),
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+  makeCertificate(path.join(dir, 'cert.pem'), path.join(dir, 'key.pem'));
   ca = readFileSync(path.join(dir, 'cert.pem'));
-  port = await freePort();
+  const [free] = await freePorts(1);
+  if (free === undefined) throw new Error('no free loopback port');
+  port = free;
   server = spawn(
     'redis-server',
     [

@@ -197,8 +197,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   }
 }
 
-/** A self-signed certificate for 127.0.0.1 and localhost, valid for a day. */
-function makeCertificate(cert: string, key: string): void {
+/** A self-signed certificate for 127.0.0.1 and localhost, valid for a day (openssl). */
+export function makeCertificate(cert: string, key: string): void {
   execFileSync(
     'openssl',
     [
