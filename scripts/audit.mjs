@@ -21,7 +21,7 @@ try {
 if (typeof report.statusCode === 'number' && report.metadata === undefined) {
   console.error(
     `audit: NOT CHECKED. The registry did not answer the advisory request (${report.statusCode}: ${report.message}).\n` +
-      'Run `npm run audit` where registry.npmjs.org is reachable.',
+      'Run `npm run audit:deployed` where registry.npmjs.org is reachable.',
   );
   process.exit(3);
 }
