@@ -13,10 +13,9 @@
  * serverless.yml stays the one place that wires them. See docs/local.md.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InfraError, infraDown, infraSettings, infraUp, type UpResult } from './lib/infra.ts';
+import { InfraError, infraDown, infraSettings, infraUp, portOpen, type UpResult } from './lib/infra.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverlessBin = path.join(repoRoot, 'node_modules', 'osls', 'bin', 'serverless.js');
@@ -86,22 +85,6 @@ function splitOnce(arg: string): [string, string] {
   return [arg.slice(0, at), arg.slice(at + 1)];
 }
 
-function portTaken(p: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: HOST, port: p });
-    socket.setTimeout(500);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 const log = (line: string) => console.log(`[start] ${line}`);
 
 async function main(): Promise<number> {
@@ -110,7 +93,7 @@ async function main(): Promise<number> {
     [options.httpPort, 'HTTP API', 'OFFLINE_HTTP_PORT'],
     [options.lambdaPort, 'Lambda Invoke API', 'OFFLINE_LAMBDA_PORT'],
   ] as const) {
-    if (await portTaken(p)) {
+    if (await portOpen(HOST, p)) {
       throw new InfraError(
         `Port ${p} (${what}) is already in use: is the pipeline already running? Stop that program (\`ss -ltnp 'sport = :${p}'\` shows it) or pick another port: ${variable}=<port> npm start`,
       );
@@ -198,7 +181,7 @@ async function announceWhenReady(
   });
   const deadline = Date.now() + 180_000;
   while (!done && Date.now() < deadline) {
-    if ((await portTaken(options.httpPort)) && (await portTaken(options.lambdaPort))) break;
+    if ((await portOpen(HOST, options.httpPort)) && (await portOpen(HOST, options.lambdaPort))) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   if (done) return;

@@ -6,10 +6,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { portOpen } from '../../scripts/lib/infra.ts';
+import { freePort } from '../support/ports.ts';
 
 /** The repository root: the nearest folder up from the working directory with our package.json. */
 function findRepoRoot(): string {
@@ -60,33 +61,6 @@ export interface Pipeline {
   /** Everything `npm start` printed so far. */
   output(): string;
   stop(): Promise<StopResult>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.setTimeout(500);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** pid → start time (clock ticks since boot), so that a reused pid is never mistaken for ours. */
@@ -199,7 +173,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const stopMs = Date.now() - stopping;
     const leftovers = living().map(([pid, p]) => `${pid} ${p.command}`);
     const portsStillOpen: number[] = [];
-    for (const port of [httpPort, lambdaPort]) if (await portOpen(port)) portsStillOpen.push(port);
+    for (const port of [httpPort, lambdaPort])
+      if (await portOpen('127.0.0.1', port)) portsStillOpen.push(port);
     // What npm start printed, for whoever has to find out why a run failed.
     const artifacts = path.join(repoRoot, 'tests', 'artifacts');
     mkdirSync(artifacts, { recursive: true });
@@ -214,7 +189,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       await stop();
       throw new Error(`npm start was not ready in time:\n${output}`);
     }
-    if (output.includes('consuming as group') && (await portOpen(httpPort))) {
+    if (output.includes('consuming as group') && (await portOpen('127.0.0.1', httpPort))) {
       const response = await fetch(`${apiBase}/top-hashtags`).catch(() => undefined);
       if (response?.ok) break;
     }

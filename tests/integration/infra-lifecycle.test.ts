@@ -16,17 +16,7 @@ import {
   portOpen,
   redisAnswers,
 } from '../../scripts/lib/infra.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../support/ports.ts';
 
 describe('infra:up and infra:down on private ports', () => {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'infra-lifecycle-'));

@@ -27,7 +27,8 @@ import {
 import { type IssPosition, issTrackKey, readIssPosition, saveIssPosition } from '#state/iss-positions.ts';
 import { TopicKeys } from '#state/keys.ts';
 import { call, createTestApi, hashtag, testSettings } from '../support/http-api.ts';
-import { freePorts, type RedisCluster, startRedisCluster } from '../support/redis-cluster.ts';
+import { freePorts } from '../support/ports.ts';
+import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.ts';
 
 const MINUTE = 60_000;
 const GROUP = 'hashtag-counter';

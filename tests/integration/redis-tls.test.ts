@@ -11,7 +11,8 @@ import { loadConfig } from '#layer/config.ts';
 import { ServiceUnavailableError } from '#layer/errors.ts';
 import { createRedis, createRedisWithAuth, pingRedis, type RedisClient } from '#layer/redis.ts';
 import type { SecretReader } from '#layer/secrets.ts';
-import { freePorts, makeCertificate } from '../support/redis-cluster.ts';
+import { freePort } from '../support/ports.ts';
+import { makeCertificate } from '../support/redis-cluster.ts';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:test/redis-auth-AbCdEf';
 const PASSWORD = `pw-${process.pid}-${Date.now()}`;
@@ -40,9 +41,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'redis-tls-'));
   makeCertificate(path.join(dir, 'cert.pem'), path.join(dir, 'key.pem'));
   ca = readFileSync(path.join(dir, 'cert.pem'));
-  const [free] = await freePorts(1);
-  if (free === undefined) throw new Error('no free loopback port');
-  port = free;
+  port = await freePort();
   server = spawn(
     'redis-server',
     [

@@ -7,10 +7,10 @@
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePorts } from './ports.ts';
 
 const run = promisify(execFile);
 
@@ -30,34 +30,6 @@ export interface RedisCluster {
   readonly ca: Buffer | undefined;
   /** Kills every node and removes the directory; safe to call twice or after a failed start. */
   stop(): Promise<void>;
-}
-
-/**
- * `count` distinct free loopback ports. The probes stay open until all are taken, so the same port
- * is not handed out twice.
- */
-export async function freePorts(count: number): Promise<number[]> {
-  const probes: Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const probe = createServer();
-      probes.push(probe);
-      ports.push(
-        await new Promise<number>((resolve, reject) => {
-          probe.once('error', reject);
-          probe.listen(0, '127.0.0.1', () => {
-            const address = probe.address();
-            if (typeof address === 'object' && address) resolve(address.port);
-            else reject(new Error('no port'));
-          });
-        }),
-      );
-    }
-    return ports;
-  } finally {
-    await Promise.all(probes.map((p) => new Promise((resolve) => p.close(resolve))));
-  }
 }
 
 /** Starts a cluster of `masters` primaries without replicas and waits until every node says `cluster_state:ok`. */
