@@ -1,6 +1,6 @@
 /**
  * Three tiers (see README, "Tests"): unit needs no services; integration and e2e talk to the
- * real Kafka broker and Redis server, which the global setup starts through scripts/infra.ts
+ * real Kafka broker and Redis server, which the global setup starts through tooling/infra/cli.ts
  * when they are not already up (and stops again afterwards only if it started them).
  */
 
@@ -17,7 +17,8 @@ const shared = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: {
-    '^#layer/(.*)$': '<rootDir>/layers/shared/$1',
+    '^#contracts/(.*)$': '<rootDir>/contracts/$1',
+    '^#lib/(.*)$': '<rootDir>/lib/$1',
     '^#state/(.*)$': '<rootDir>/state/$1',
     // satellite.js exports only an "import" condition; Jest resolves with "require".
     '^satellite\\.js$': '<rootDir>/node_modules/satellite.js/dist/index.js',

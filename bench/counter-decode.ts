@@ -7,7 +7,7 @@
  *   npx tsx bench/counter-decode.ts [seconds per size, default 8]
  */
 
-import { aggregateRecords, type CountableRecord, type WindowSettings } from '#state/index.ts';
+import { aggregateRecords, type CountableRecord, type WindowSettings } from '#state/windows/index.ts';
 import { partitionsOf } from '../functions/hashtag-counter/event.ts';
 import { decodeTweetBase64 } from '../functions/hashtag-counter/tweet.ts';
 import { createWorkload } from './counter-workload.ts';

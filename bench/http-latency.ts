@@ -22,10 +22,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { loadConfig } from '#layer/config.ts';
-import { createKafka, resolveConnection } from '#layer/kafka.ts';
-import { createRedis, type RedisClient } from '#layer/redis.ts';
-import { saveIssPosition } from '#state/iss-positions.ts';
+import { loadConfig } from '#lib/config.ts';
+import { createKafka, resolveConnection } from '#lib/kafka.ts';
+import { createRedis, type RedisClient } from '#lib/redis.ts';
+import { saveIssPosition } from '#state/iss/index.ts';
 import {
   apiEvent,
   countRecords,

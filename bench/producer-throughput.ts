@@ -10,13 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
-import { loadConfig } from '#layer/config.ts';
+import { loadConfig } from '#lib/config.ts';
 import {
   BatchingPublisher,
   createIdempotentProducer,
   createKafka,
   type ProducerCompression,
-} from '#layer/kafka.ts';
+} from '#lib/kafka.ts';
 import { TweetModel } from '../functions/tweet-generator/tweet-model.ts';
 
 const seconds = Number(process.argv[2] ?? 8);

@@ -5,7 +5,7 @@
  * 2. read the last applied offset of every partition in the batch (one command per topic);
  * 3. send the fresh bad records (offset above the applied one) to the dead-letter topic and wait
  *    for the acknowledgement;
- * 4. apply each partition in one atomic Redis step that moves its offset (APPLY_STEP in state/lua-scripts.ts);
+ * 4. apply each partition in one atomic Redis step that moves its offset (APPLY_STEP in state/windows/lua-scripts.ts);
  * 5. once all are applied, raise each topic's watermark (ADVANCE_WATERMARK): every
  *    partition of a batch is judged against the watermark from before the batch, as Spark judges a
  *    micro-batch, and a retry after a partial failure judges the rest exactly as the first attempt.
@@ -19,8 +19,8 @@
  * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
  */
 
-import type { Logger } from '#layer/logger.ts';
-import type { RedisClient } from '#layer/redis.ts';
+import type { Logger } from '#lib/logger.ts';
+import type { RedisClient } from '#lib/redis.ts';
 import {
   advanceWatermark,
   applyPartitionStep,
@@ -28,7 +28,7 @@ import {
   type CounterStats,
   readAppliedOffsets,
   type WindowSettings,
-} from '#state/index.ts';
+} from '#state/windows/index.ts';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.ts';
 import { type KafkaEvent, type PartitionRecords, partitionsOf } from './event.ts';
 import { type DecodeLimits, decodeTweetBase64 } from './tweet.ts';

@@ -5,7 +5,7 @@
  */
 
 import type { IHeaders } from 'kafkajs';
-import type { Producer } from '#layer/kafka.ts';
+import type { Producer } from '#lib/kafka.ts';
 import type { KafkaRecordRef } from './event.ts';
 
 /** Header names added to every dead letter. */

@@ -4,7 +4,7 @@
  * case-folded NFC key (`#Spark`, `#spark` and `#SPARK` are one trend); the NFC spelling as written is
  * kept as the candidate display form.
  */
-import type { Hashtag } from '#state/index.ts';
+import type { Hashtag } from '#state/windows/index.ts';
 
 export const MAX_HASHTAG_CODE_POINTS = 100;
 

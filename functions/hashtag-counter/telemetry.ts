@@ -3,8 +3,8 @@
  * offset ranges, counts) and CloudWatch metrics (EMF) for records in, accepted, late, duplicate,
  * rejected, dead-letter writes and batch latency.
  */
-import type { Logger } from '#layer/logger.ts';
-import { type Metrics, MetricUnit } from '#layer/metrics.ts';
+import type { Logger } from '#lib/logger.ts';
+import { type Metrics, MetricUnit } from '#lib/metrics.ts';
 import type { BatchOutcome } from './count-batch.ts';
 import type { KafkaEvent } from './event.ts';
 

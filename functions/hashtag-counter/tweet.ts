@@ -4,7 +4,7 @@
  * {@link Rejection} with a reason for the dead-letter topic; nothing here throws on bad input.
  */
 import { z } from 'zod';
-import type { Hashtag } from '#state/index.ts';
+import type { Hashtag } from '#state/windows/index.ts';
 import { hashtagsInText, parseHashtag } from './hashtags.ts';
 
 /** Bounds on what a record may hold. */

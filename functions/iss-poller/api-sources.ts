@@ -20,7 +20,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { z } from 'zod';
-import type { IssPosition } from '#state/iss-positions.ts';
+import type { IssPosition } from '#state/iss/index.ts';
 
 /** Why a response was not accepted as a position. */
 export type RejectionReason =

@@ -3,8 +3,8 @@
  * (ISS_API_URL, open-notify's response shape), the fallback API (ISS_FALLBACK_API_URL,
  * wheretheiss.at's shape), then SGP4 propagation (offline).
  */
-import type { AppConfig } from '#layer/config.ts';
-import type { Logger } from '#layer/logger.ts';
+import type { AppConfig } from '#lib/config.ts';
+import type { Logger } from '#lib/logger.ts';
 import {
   createApiSource,
   DEFAULT_RESILIENCE,

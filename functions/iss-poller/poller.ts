@@ -7,7 +7,7 @@
  * Plain TypeScript with the clock, sleep, sources and sinks injected: tests drive it without
  * Lambda and without waiting real time.
  */
-import type { IssPosition } from '#state/iss-positions.ts';
+import type { IssPosition } from '#state/iss/index.ts';
 import { BrokenCircuitError, type IssSource } from './api-sources.ts';
 
 export interface Clock {

@@ -2,7 +2,8 @@
  * What the HTTP API reads, as a narrow interface over `state/`. The routes depend on this, not on
  * a Redis client; {@link redisApiState} binds it to the real state modules.
  */
-import type { RedisClient } from '#layer/redis.ts';
+import type { RedisClient } from '#lib/redis.ts';
+import { type IssPosition, readIssPosition } from '#state/iss/index.ts';
 import {
   type CounterStats,
   readCounterStats,
@@ -10,10 +11,9 @@ import {
   readWindowHistory,
   type TopHashtagsView,
   type WindowSettings,
-} from '#state/index.ts';
-import { type IssPosition, readIssPosition } from '#state/iss-positions.ts';
+} from '#state/windows/index.ts';
 
-export type { CounterStats, TopHashtagsView as WindowRanking } from '#state/index.ts';
+export type { CounterStats, TopHashtagsView as WindowRanking } from '#state/windows/index.ts';
 
 /** The number of hashtag occurrences counted in one tumbling window (epoch ms). */
 export interface WindowTotal {

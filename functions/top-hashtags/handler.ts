@@ -3,12 +3,12 @@
  * dashboard (GET /) behind an API Gateway HTTP API. Config, clients and the handler are built once
  * per container; the Redis connection opens on the first request.
  */
-import { loadConfig } from '#layer/config.ts';
-import { closingAfterLocalInvoke } from '#layer/invoke-local.ts';
-import { createLogger } from '#layer/logger.ts';
-import { createMetrics } from '#layer/metrics.ts';
-import { containerRedis } from '#layer/redis.ts';
-import { windowSettingsFrom } from '#state/windows.ts';
+import { loadConfig } from '#lib/config.ts';
+import { closingAfterLocalInvoke } from '#lib/invoke-local.ts';
+import { createLogger } from '#lib/logger.ts';
+import { createMetrics } from '#lib/metrics.ts';
+import { containerRedis } from '#lib/redis.ts';
+import { windowSettingsFrom } from '#state/windows/windows.ts';
 import { redisApiState } from './api-state.ts';
 import { createHttpHandler } from './app.ts';
 

@@ -3,7 +3,7 @@
  * `tweetsPerSecond` over the invocation, each with its real event time, handed to a publisher
  * and flushed before returning. Stops early, flushed, when the invocation runs out of time.
  */
-import type { IssPosition } from '#state/iss-positions.ts';
+import type { IssPosition } from '#state/iss/index.ts';
 import type { Tweet, TweetModel } from './tweet-model.ts';
 
 export interface GenerationClock {

@@ -5,7 +5,7 @@
  * flying over a continent or ocean. Everything is drawn from a seeded PRNG: the same seed and the
  * same times give the same tweets.
  */
-import type { IssPosition } from '#state/iss-positions.ts';
+import type { IssPosition } from '#state/iss/index.ts';
 import { regionAt } from './geography.ts';
 import { createRandom, type Random, randomIndex, ZipfSampler } from './prng.ts';
 

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { loadConfig } from '#layer/config.ts';
-import { createRedis, type RedisClient } from '#layer/redis.ts';
-import { saveIssPosition } from '#state/iss-positions.ts';
+import { loadConfig } from '#lib/config.ts';
+import { createRedis, type RedisClient } from '#lib/redis.ts';
+import { saveIssPosition } from '#state/iss/index.ts';
 import { countRecords, createTestApi, startHttpServer, testSettings } from '../support/http-api.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

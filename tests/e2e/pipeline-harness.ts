@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { portOpen } from '../../scripts/lib/infra.ts';
+import { portOpen } from '../../tooling/infra/infra.ts';
 import { freePort } from '../support/ports.ts';
 
 /** The repository root: the nearest folder up from the working directory with our package.json. */

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { readCounterStats, readTopHashtags, type WindowSettings } from '#state/index.ts';
+import { readCounterStats, readTopHashtags, type WindowSettings } from '#state/windows/index.ts';
 import { BROKERS, REDIS_URL } from '../fixtures/msk/harness.ts';
 import { deleteKeysWithPrefix, loadKafkaFixture } from '../fixtures/msk/kafka-events.ts';
 

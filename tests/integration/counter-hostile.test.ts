@@ -4,7 +4,7 @@
  * with its original bytes and a reason.
  */
 import fc from 'fast-check';
-import { readCounterStats, readTopHashtags } from '#state/index.ts';
+import { readCounterStats, readTopHashtags } from '#state/windows/index.ts';
 import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
 import { DLQ_HEADERS, MAX_DEAD_LETTER_VALUE_BYTES } from '../../functions/hashtag-counter/dead-letter.ts';
 import { type Harness, startHarness } from '../fixtures/msk/harness.ts';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { readCounterStats } from '#state/index.ts';
+import { readCounterStats } from '#state/windows/index.ts';
 import { REDIS_URL } from '../fixtures/msk/harness.ts';
 import { deleteKeysWithPrefix, loadKafkaFixture } from '../fixtures/msk/kafka-events.ts';
 import { packageStage } from '../support/deploy-package.ts';

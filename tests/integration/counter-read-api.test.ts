@@ -1,6 +1,6 @@
 /** The read API the HTTP function uses, over state the counter wrote. */
 
-import { readTopHashtags, readTopicClock, readWindowHistory } from '#state/index.ts';
+import { readTopHashtags, readTopicClock, readWindowHistory } from '#state/windows/index.ts';
 import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
 import { type Harness, startHarness } from '../fixtures/msk/harness.ts';
 import { kafkaEvent, type RecordSpec, tweet } from '../fixtures/msk/kafka-events.ts';

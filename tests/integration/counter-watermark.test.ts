@@ -7,7 +7,7 @@
  * Times are 10-minute tumbling windows with 10 minutes of allowed lateness, as in the guide.
  */
 
-import { readCounterStats, readTopHashtags, readTopicClock } from '#state/index.ts';
+import { readCounterStats, readTopHashtags, readTopicClock } from '#state/windows/index.ts';
 import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
 import { type Harness, startHarness } from '../fixtures/msk/harness.ts';
 import { kafkaEvent, type RecordSpec, tweet } from '../fixtures/msk/kafka-events.ts';

@@ -1,5 +1,5 @@
 /**
- * The templates pass cfn-lint (PyPI; scripts/cfn-lint.sh installs a pinned copy in .cache/ when
+ * The templates pass cfn-lint (PyPI; tooling/ci/cfn-lint.sh installs a pinned copy in .cache/ when
  * missing), for dev and prod as shipped and for dev switched to self-managed Kafka with
  * SASL/SCRAM, the way docs/deploy.md tells a user to switch it. Integration tier: the first run
  * may download cfn-lint from PyPI.
@@ -54,7 +54,7 @@ describe('cfn-lint', () => {
   it('passes the dev, prod and self-managed-Kafka templates', async () => {
     const templates = Object.values(packaged).map((p) => p.templatePath);
 
-    const { stdout } = await run('bash', [path.join(ROOT, 'scripts/cfn-lint.sh'), ...templates], {
+    const { stdout } = await run('bash', [path.join(ROOT, 'tooling/ci/cfn-lint.sh'), ...templates], {
       timeout: 300_000,
       maxBuffer: 8 * 1024 * 1024,
     });

@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { KafkaEventSourceEmulator } from '../../plugins/kafka-event-source/emulator.ts';
-import type { KafkaLambdaEvent } from '../../plugins/kafka-event-source/event-shape.ts';
-import type { EventSourceMapping } from '../../plugins/kafka-event-source/sources.ts';
-import { infraSettings } from '../../scripts/lib/infra.ts';
+import { infraSettings } from '../../tooling/infra/infra.ts';
+import { KafkaEventSourceEmulator } from '../../tooling/offline-kafka/emulator.ts';
+import type { KafkaLambdaEvent } from '../../tooling/offline-kafka/event-shape.ts';
+import type { EventSourceMapping } from '../../tooling/offline-kafka/sources.ts';
 
 const settings = infraSettings();
 const brokers = [`${settings.host}:${settings.kafkaPort}`];

@@ -4,8 +4,8 @@
  */
 import { createServer } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { loadConfig } from '#layer/config.ts';
-import { createRedis, type RedisClient } from '#layer/redis.ts';
+import { loadConfig } from '#lib/config.ts';
+import { createRedis, type RedisClient } from '#lib/redis.ts';
 import documentedExample from '../fixtures/http-api/aws-documented-example.json' with { type: 'json' };
 import { call, createTestApi, lambdaContext, testSettings } from '../support/http-api.ts';
 import { openApiValidator, problemValidator } from '../support/openapi.ts';

@@ -1,7 +1,7 @@
 /** GET /iss/position and GET / (the page itself) through the real handler and the real Redis. */
-import { loadConfig } from '#layer/config.ts';
-import { createRedis, type RedisClient } from '#layer/redis.ts';
-import { saveIssPosition } from '#state/iss-positions.ts';
+import { loadConfig } from '#lib/config.ts';
+import { createRedis, type RedisClient } from '#lib/redis.ts';
+import { saveIssPosition } from '#state/iss/index.ts';
 import { call, createTestApi, testSettings } from '../support/http-api.ts';
 import { openApiValidator } from '../support/openapi.ts';
 

@@ -1,8 +1,8 @@
 /** What operators read: one structured log line and the request metrics (EMF) per request. */
-import { loadConfig } from '#layer/config.ts';
-import { createLogger } from '#layer/logger.ts';
-import { createMetrics } from '#layer/metrics.ts';
-import { createRedis, type RedisClient } from '#layer/redis.ts';
+import { loadConfig } from '#lib/config.ts';
+import { createLogger } from '#lib/logger.ts';
+import { createMetrics } from '#lib/metrics.ts';
+import { createRedis, type RedisClient } from '#lib/redis.ts';
 import { redisApiState } from '../../functions/top-hashtags/api-state.ts';
 import { createHttpHandler } from '../../functions/top-hashtags/app.ts';
 import { apiEvent, lambdaContext, testSettings } from '../support/http-api.ts';

@@ -3,9 +3,9 @@
  * included), with counts written to the real Redis by the counter's own atomic step.
  */
 
-import { loadConfig } from '#layer/config.ts';
-import { createRedis, type RedisClient } from '#layer/redis.ts';
-import type { WindowSettings } from '#state/index.ts';
+import { loadConfig } from '#lib/config.ts';
+import { createRedis, type RedisClient } from '#lib/redis.ts';
+import type { WindowSettings } from '#state/windows/index.ts';
 import { type ApiUnderTest, call, countRecords, createTestApi, testSettings } from '../support/http-api.ts';
 import { openApiValidator } from '../support/openapi.ts';
 

@@ -15,7 +15,7 @@ import {
   livePids,
   portOpen,
   redisAnswers,
-} from '../../scripts/lib/infra.ts';
+} from '../../tooling/infra/infra.ts';
 import { freePort } from '../support/ports.ts';
 
 describe('infra:up and infra:down on private ports', () => {

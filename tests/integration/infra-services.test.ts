@@ -1,13 +1,13 @@
 /**
  * The local services as the rest of the suite uses them: the real Kafka broker and Redis server
- * started by scripts/infra.ts (the global setup ran `infraUp`).
+ * started by tooling/infra/cli.ts (the global setup ran `infraUp`).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { loadConfig } from '#layer/config.ts';
-import { checkKafkaRoundTrip, checkRedis } from '../../scripts/lib/doctor.ts';
-import { ensureTopics, infraSettings, infraUp } from '../../scripts/lib/infra.ts';
+import { loadConfig } from '#lib/config.ts';
+import { checkKafkaRoundTrip, checkRedis } from '../../tooling/doctor/doctor.ts';
+import { ensureTopics, infraSettings, infraUp } from '../../tooling/infra/infra.ts';
 
 const settings = infraSettings();
 const brokers = `${settings.host}:${settings.kafkaPort}`;

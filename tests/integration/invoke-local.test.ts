@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { readCounterStats } from '#state/read.ts';
+import { readCounterStats } from '#state/windows/read.ts';
 import { copyService } from '../support/deploy-package.ts';
 import { createTopic, deleteTopics, readTopic } from './producers-helpers.ts';
 

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { loadConfig } from '#layer/config.ts';
-import { BatchingPublisher, createIdempotentProducer, createKafka } from '#layer/kafka.ts';
-import { saveIssPosition } from '#state/iss-positions.ts';
+import { loadConfig } from '#lib/config.ts';
+import { BatchingPublisher, createIdempotentProducer, createKafka } from '#lib/kafka.ts';
+import { saveIssPosition } from '#state/iss/index.ts';
 import { generateTweets } from '../../functions/tweet-generator/generation-run.ts';
 import { HASHTAGS, TweetModel } from '../../functions/tweet-generator/tweet-model.ts';
 import { createTopic, deleteTopics, lambdaContext, readTopic, scheduledEvent } from './producers-helpers.ts';

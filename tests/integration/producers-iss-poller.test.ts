@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { readIssPosition } from '#state/iss-positions.ts';
+import { readIssPosition } from '#state/iss/index.ts';
 import { OrbitPropagator } from '../../functions/iss-poller/orbit.ts';
 import {
   captureJsonLines,

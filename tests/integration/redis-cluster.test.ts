@@ -6,8 +6,8 @@
  * assertion here would run into if cluster mode were not wired.
  */
 import { Cluster, Redis } from 'ioredis';
-import { type AppConfig, loadConfig } from '#layer/config.ts';
-import { ServiceUnavailableError } from '#layer/errors.ts';
+import { type AppConfig, loadConfig } from '#lib/config.ts';
+import { ServiceUnavailableError } from '#lib/errors.ts';
 import {
   type ContainerRedis,
   containerRedis,
@@ -16,16 +16,16 @@ import {
   isRedisConnectionError,
   pingRedis,
   type RedisClient,
-} from '#layer/redis.ts';
+} from '#lib/redis.ts';
+import { type IssPosition, issTrackKey, readIssPosition, saveIssPosition } from '#state/iss/index.ts';
 import {
   advanceWatermark,
   applyPartitionStep,
   type CountableRecord,
   readAppliedOffsets,
   readCounterStats,
-} from '#state/index.ts';
-import { type IssPosition, issTrackKey, readIssPosition, saveIssPosition } from '#state/iss-positions.ts';
-import { TopicKeys } from '#state/keys.ts';
+} from '#state/windows/index.ts';
+import { TopicKeys } from '#state/windows/keys.ts';
 import { call, createTestApi, hashtag, testSettings } from '../support/http-api.ts';
 import { freePorts } from '../support/ports.ts';
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.ts';

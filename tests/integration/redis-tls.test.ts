@@ -7,10 +7,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '#layer/config.ts';
-import { ServiceUnavailableError } from '#layer/errors.ts';
-import { createRedis, createRedisWithAuth, pingRedis, type RedisClient } from '#layer/redis.ts';
-import type { SecretReader } from '#layer/secrets.ts';
+import { loadConfig } from '#lib/config.ts';
+import { ServiceUnavailableError } from '#lib/errors.ts';
+import { createRedis, createRedisWithAuth, pingRedis, type RedisClient } from '#lib/redis.ts';
+import type { SecretReader } from '#lib/secrets.ts';
 import { freePort } from '../support/ports.ts';
 import { makeCertificate } from '../support/redis-cluster.ts';
 

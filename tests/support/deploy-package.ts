@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
 const COPIED = ['serverless.yml', 'package.json', 'package-lock.json', 'tsconfig.json', '.npmrc'];
-const COPIED_DIRS = ['functions', 'layers/shared', 'state', 'plugins', 'scripts'];
+const COPIED_DIRS = ['functions', 'lib', 'state', 'tooling'];
 
 export interface CfnResource {
   Type: string;

@@ -2,7 +2,7 @@
  * Starts the real Kafka and Redis for integration and e2e tests (reusing running ones) and
  * remembers what it started, so that the teardown stops exactly that.
  */
-import { infraUp } from '../../scripts/lib/infra.ts';
+import { infraUp } from '../../tooling/infra/infra.ts';
 
 declare global {
   // Shared between globalSetup and globalTeardown, which run in the same parent process.

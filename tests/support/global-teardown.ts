@@ -1,5 +1,5 @@
 /** Stops what the global setup started, once the last project that needed it is done. */
-import { infraDown } from '../../scripts/lib/infra.ts';
+import { infraDown } from '../../tooling/infra/infra.ts';
 
 export default async function globalTeardown(): Promise<void> {
   globalThis.__infraUsers = (globalThis.__infraUsers ?? 1) - 1;

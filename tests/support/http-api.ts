@@ -8,16 +8,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { createLogger } from '#layer/logger.ts';
-import { createMetrics } from '#layer/metrics.ts';
-import type { RedisClient } from '#layer/redis.ts';
+import { createLogger } from '#lib/logger.ts';
+import { createMetrics } from '#lib/metrics.ts';
+import type { RedisClient } from '#lib/redis.ts';
 import {
   advanceWatermark,
   applyPartitionStep,
   type CountableRecord,
   readAppliedOffsets,
   type WindowSettings,
-} from '#state/index.ts';
+} from '#state/windows/index.ts';
 import { parseHashtag } from '../../functions/hashtag-counter/hashtags.ts';
 import { redisApiState } from '../../functions/top-hashtags/api-state.ts';
 import { createHttpHandler, type HttpApiHandler } from '../../functions/top-hashtags/app.ts';

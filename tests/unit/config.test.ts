@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '#layer/config.ts';
+import { ConfigError, loadConfig } from '#lib/config.ts';
 
 describe('loadConfig', () => {
   it('gives the documented local defaults for an empty environment', () => {

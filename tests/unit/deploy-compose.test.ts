@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { infraSettings, KAFKA_VERSION } from '../../scripts/lib/infra.ts';
+import { infraSettings, KAFKA_VERSION } from '../../tooling/infra/infra.ts';
 
 interface Service {
   image: string;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { AWS_KAFKA_LIMITS, msUntilDue, nextBatchCount } from '../../plugins/kafka-event-source/batching.ts';
+import { AWS_KAFKA_LIMITS, msUntilDue, nextBatchCount } from '../../tooling/offline-kafka/batching.ts';
 
 const limits = { maxRecords: 100, maxBytes: 6 * 1024 * 1024, windowMs: 500 };
 

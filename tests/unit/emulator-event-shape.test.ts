@@ -7,7 +7,7 @@ import {
   recordPayloadBytes,
   toLambdaEvent,
   toLambdaRecord,
-} from '../../plugins/kafka-event-source/event-shape.ts';
+} from '../../tooling/offline-kafka/event-shape.ts';
 
 const fixture = <T>(source: string, variant: string): T =>
   JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', source, `${variant}.json`), 'utf8')) as T;

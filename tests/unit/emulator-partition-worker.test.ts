@@ -1,6 +1,6 @@
-import type { KafkaLambdaEvent } from '../../plugins/kafka-event-source/event-shape.ts';
-import { type BatchOutcome, PartitionWorker } from '../../plugins/kafka-event-source/partition-worker.ts';
-import { batchRetryPolicy } from '../../plugins/kafka-event-source/retry.ts';
+import type { KafkaLambdaEvent } from '../../tooling/offline-kafka/event-shape.ts';
+import { type BatchOutcome, PartitionWorker } from '../../tooling/offline-kafka/partition-worker.ts';
+import { batchRetryPolicy } from '../../tooling/offline-kafka/retry.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const fastRetry = batchRetryPolicy({ initialDelayMs: 5, maxDelayMs: 20, maxAttempts: Infinity });

@@ -3,7 +3,7 @@ import {
   DEFAULT_RETRY,
   RetryAbortedError,
   retryUntilAborted,
-} from '../../plugins/kafka-event-source/retry.ts';
+} from '../../tooling/offline-kafka/retry.ts';
 
 describe('batch retry policy', () => {
   it('retries until success by default, as the event source mapping does', () => {

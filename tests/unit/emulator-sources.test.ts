@@ -2,7 +2,7 @@ import {
   EventSourceConfigError,
   eventSourceMappings,
   type ServiceView,
-} from '../../plugins/kafka-event-source/sources.ts';
+} from '../../tooling/offline-kafka/sources.ts';
 
 function service(functions: Record<string, Array<Record<string, unknown>>>): ServiceView {
   return {

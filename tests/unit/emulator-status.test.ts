@@ -1,4 +1,4 @@
-import { formatStatus, topEntries } from '../../plugins/kafka-event-source/status.ts';
+import { formatStatus, topEntries } from '../../tooling/offline-kafka/status.ts';
 
 const stats = {
   functionKey: 'hashtag-counter',

@@ -1,4 +1,4 @@
-import type { IssPosition } from '#state/iss-positions.ts';
+import type { IssPosition } from '#state/iss/index.ts';
 import { generateTweets } from '../../functions/tweet-generator/generation-run.ts';
 import { regionAt } from '../../functions/tweet-generator/geography.ts';
 import { createRandom, ZipfSampler } from '../../functions/tweet-generator/prng.ts';

@@ -1,4 +1,4 @@
-import type { IssPosition } from '#state/iss-positions.ts';
+import type { IssPosition } from '#state/iss/index.ts';
 import { BrokenCircuitError, type IssSource } from '../../functions/iss-poller/api-sources.ts';
 import { type Clock, type PollPlan, pollIss } from '../../functions/iss-poller/poller.ts';
 

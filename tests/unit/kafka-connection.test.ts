@@ -1,7 +1,7 @@
 import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { mockClient } from 'aws-sdk-client-mock';
-import { loadConfig } from '#layer/config.ts';
-import { discoverMskBrokers, regionOfArn, resolveConnection } from '#layer/kafka.ts';
+import { loadConfig } from '#lib/config.ts';
+import { discoverMskBrokers, regionOfArn, resolveConnection } from '#lib/kafka.ts';
 
 const mskMock = mockClient(KafkaClient);
 let arnCounter = 0;

@@ -1,10 +1,10 @@
 /**
  * The README's configuration table is what users read: it must name every variable the functions
- * read (the schema in layers/shared/config.ts) and nothing the schema does not know.
+ * read (the schema in lib/config.ts) and nothing the schema does not know.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { envSchema } from '#layer/config.ts';
+import { envSchema } from '#lib/config.ts';
 
 const readme = readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
 

@@ -2,7 +2,7 @@
  * Which Redis errors mean "unreachable" (503, batch retried) rather than a data or script error,
  * for the standalone client and the cluster client alike. The messages are ioredis' own.
  */
-import { isRedisConnectionError } from '#layer/redis.ts';
+import { isRedisConnectionError } from '#lib/redis.ts';
 
 describe('isRedisConnectionError', () => {
   it.each([

@@ -2,7 +2,7 @@
  * An unreachable service is named, with where it was looked for and what to do about it where the
  * code runs: the local scripts on a laptop, the network path on AWS.
  */
-import { howToReach, ServiceUnavailableError } from '#layer/errors.ts';
+import { howToReach, ServiceUnavailableError } from '#lib/errors.ts';
 
 describe('ServiceUnavailableError', () => {
   it('names the service, its address, the cause and how to start it locally', () => {

@@ -1,8 +1,13 @@
-import { aggregateRecords } from '#state/aggregate.ts';
-import { encodeStep } from '#state/apply.ts';
-import { TopicKeys } from '#state/keys.ts';
-import { compareCodePoints } from '#state/read.ts';
-import { alignDown, assertWindowSettings, isWindowClosed, type WindowSettings } from '#state/windows.ts';
+import { aggregateRecords } from '#state/windows/aggregate.ts';
+import { encodeStep } from '#state/windows/apply.ts';
+import { TopicKeys } from '#state/windows/keys.ts';
+import { compareCodePoints } from '#state/windows/read.ts';
+import {
+  alignDown,
+  assertWindowSettings,
+  isWindowClosed,
+  type WindowSettings,
+} from '#state/windows/windows.ts';
 
 const settings: WindowSettings = {
   keyPrefix: 'unit',

@@ -27,7 +27,7 @@ class InvokeLocalEsmPlugin {
     const shim = `${path.join(root, file)}.cjs`;
     writeFileSync(
       shim,
-      `'use strict';\n// Written by plugins/invoke-local-esm.cjs for \`serverless invoke local\` only.\n` +
+      `'use strict';\n// Written by tooling/serverless-plugins/invoke-local-esm.cjs for \`serverless invoke local\` only.\n` +
         `exports.${exportName} = (...args) => import(${JSON.stringify(`./${path.basename(bundle)}`)}).then((m) => m.${exportName}(...args));\n`,
     );
   }

@@ -7,12 +7,12 @@
  *    would shadow it; packages reached only through @aws-sdk (@smithy/*, ...) go with it;
  *  - @types/* and what only they pull in: type declarations;
  *  - *.d.ts, *.ts sources, *.map and *.md files inside packages (LICENSE files stay).
- * Usage: node scripts/build-layer.mjs [outDir]   (default layers/runtime/nodejs)
+ * Usage: node tooling/build/build-layer.mjs [outDir]   (default layers/runtime/nodejs)
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const out = path.resolve(process.argv[2] ?? path.join(root, 'layers/runtime/nodejs'));
 
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));

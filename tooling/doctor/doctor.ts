@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import type { AppConfig } from '#layer/config.ts';
-import { errorMessage, ServiceUnavailableError } from '#layer/errors.ts';
-import { redisLocation } from '#layer/redis.ts';
+import type { AppConfig } from '#lib/config.ts';
+import { errorMessage, ServiceUnavailableError } from '#lib/errors.ts';
+import { redisLocation } from '#lib/redis.ts';
 
 export interface Check {
   readonly name: string;

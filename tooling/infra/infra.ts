@@ -338,7 +338,7 @@ export function ensureKafkaJars(s: InfraSettings, log: Log): boolean {
       '-q',
       '-B',
       '-f',
-      path.join(repoRoot, 'scripts', 'kafka', 'pom.xml'),
+      path.join(repoRoot, 'tooling', 'infra', 'kafka', 'pom.xml'),
       `-Dkafka.version=${KAFKA_VERSION}`,
       'dependency:copy-dependencies',
       `-DoutputDirectory=${s.kafkaJarsDir}`,
@@ -357,7 +357,7 @@ export function ensureKafkaJars(s: InfraSettings, log: Log): boolean {
 
 function kafkaServerProperties(s: InfraSettings, dataDir: string): string {
   return [
-    '# Written by scripts/infra.ts: a single-node KRaft broker for local use, loopback only.',
+    '# Written by tooling/infra/cli.ts: a single-node KRaft broker for local use, loopback only.',
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@${s.host}:${s.kafkaControllerPort}`,

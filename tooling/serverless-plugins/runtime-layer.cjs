@@ -1,7 +1,7 @@
 'use strict';
 /**
  * 1. Builds the shared runtime layer (layers/runtime/nodejs/node_modules) before packaging
- *    (scripts/build-layer.sh -> build-layer.mjs): the root package.json "dependencies" and what they
+ *    (tooling/build/build-layer.sh -> build-layer.mjs): the root package.json "dependencies" and what they
  *    need, copied from the installed node_modules at the versions of package-lock.json, so the layer
  *    holds exactly what the tests ran with. @aws-sdk/* is left out (the Lambda runtime has it), and
  *    so are type declarations, TypeScript sources and source maps. Local runs (serverless offline,
@@ -36,7 +36,10 @@ class RuntimeLayerPlugin {
 
   build() {
     const root = this.serverless.serviceDir;
-    execFileSync('bash', [path.join(root, 'scripts', 'build-layer.sh')], { cwd: root, stdio: 'inherit' });
+    execFileSync('bash', [path.join(root, 'tooling', 'build', 'build-layer.sh')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
   }
 
   allowOfflinePackaging() {

@@ -1,8 +1,8 @@
 /**
  * npm run infra:up | infra:down | infra:status
- * Local Kafka and Redis without Docker; see scripts/lib/infra.ts for what each command does.
+ * Local Kafka and Redis without Docker; see tooling/infra/infra.ts for what each command does.
  */
-import { InfraError, infraDown, infraSettings, infraStatus, infraUp } from './lib/infra.ts';
+import { InfraError, infraDown, infraSettings, infraStatus, infraUp } from './infra.ts';
 
 async function main(command: string | undefined): Promise<void> {
   const settings = infraSettings();
@@ -33,7 +33,7 @@ async function main(command: string | undefined): Promise<void> {
     }
     default:
       throw new InfraError(
-        `usage: tsx scripts/infra.ts up|down|status (got ${JSON.stringify(command ?? '')})`,
+        `usage: tsx tooling/infra/cli.ts up|down|status (got ${JSON.stringify(command ?? '')})`,
       );
   }
 }

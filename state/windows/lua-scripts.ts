@@ -1,5 +1,5 @@
 /**
- * The Lua scripts of the counts' write side (called only by state/apply.ts), as source text in the
+ * The Lua scripts of the counts' write side (called only by state/windows/apply.ts), as source text in the
  * bundle: nothing to look up on disk at cold start, where the Lambda task root, serverless offline
  * and `serverless invoke local` each lay files out differently. Each script's contract is its
  * header comment.
@@ -7,7 +7,7 @@
 
 export const APPLY_STEP = `--[[
 APPLY_STEP: applies ONE Kafka partition's share of a batch to the windowed hashtag counts, as
-one atomic step. Loaded and called only by state/apply.ts (applyPartitionStep).
+one atomic step. Loaded and called only by state/windows/apply.ts (applyPartitionStep).
 
 KEYS (all share the hash tag {<topic>}, so the step runs on Redis Cluster too):
   1 offsets hash of the consumer group (partition -> last applied offset)
@@ -172,7 +172,7 @@ return { 1, accepted, late }
 export const ADVANCE_WATERMARK = `--[[
 ADVANCE_WATERMARK: raises a topic's watermark to its max event time minus the allowed
 lateness, once every partition step of a Lambda batch is applied (see APPLY_STEP for why the
-steps themselves do not). Called only by state/apply.ts (advanceWatermark).
+steps themselves do not). Called only by state/windows/apply.ts (advanceWatermark).
 
 KEYS: 1 meta hash of the topic (maxEventTime, watermark; epoch ms; shares the {<topic>} hash tag)
 ARGV: 1 allowed lateness ms

@@ -2,7 +2,7 @@
  * Window arithmetic: tumbling windows of `windowSeconds` and slide buckets of `slideSeconds`,
  * aligned on the epoch, all in epoch milliseconds. Pure functions.
  */
-import type { AppConfig } from '#layer/config.ts';
+import type { AppConfig } from '#lib/config.ts';
 
 /** What the counter and the readers must agree on about windows. */
 export interface WindowSettings {

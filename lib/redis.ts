@@ -5,7 +5,7 @@
  *
  * With `REDIS_CLUSTER=true` the client is an ioredis `Cluster` (ElastiCache with cluster mode
  * enabled, `REDIS_URL` = its configuration endpoint). The state modules need nothing else for it:
- * every key one command, script or pipeline touches shares the `{<topic>}` hash tag (state/keys.ts).
+ * every key one command, script or pipeline touches shares the `{<topic>}` hash tag (state/windows/keys.ts).
  */
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';

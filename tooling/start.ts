@@ -1,9 +1,9 @@
 /**
  * `npm start`: the whole pipeline on this machine.
  *
- * 1. Kafka and Redis through scripts/lib/infra.ts (running ones are reused), topics created.
+ * 1. Kafka and Redis through tooling/infra/infra.ts (running ones are reused), topics created.
  * 2. `serverless offline start --stage local`: HTTP functions, schedules, the Lambda Invoke API,
- *    and (plugins/kafka-event-source) the Kafka event-source emulator that feeds the counter and
+ *    and (tooling/offline-kafka) the Kafka event-source emulator that feeds the counter and
  *    runs each scheduled function once right at start.
  * 3. Ctrl-C (SIGINT) or SIGTERM stops serverless offline, then whatever of Kafka/Redis this command
  *    started; services it found running are left running.
@@ -15,7 +15,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InfraError, infraDown, infraSettings, infraUp, portOpen, type UpResult } from './lib/infra.ts';
+import { InfraError, infraDown, infraSettings, infraUp, portOpen, type UpResult } from './infra/infra.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverlessBin = path.join(repoRoot, 'node_modules', 'osls', 'bin', 'serverless.js');

@@ -1,6 +1,6 @@
 /** npm run doctor: what works and what does not, with how to fix it. Exits 1 when a check fails. */
-import { loadConfig } from '#layer/config.ts';
-import { runDoctor } from './lib/doctor.ts';
+import { loadConfig } from '#lib/config.ts';
+import { runDoctor } from './doctor.ts';
 
 const checks = await runDoctor(loadConfig());
 for (const check of checks)

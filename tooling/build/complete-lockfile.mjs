@@ -4,11 +4,11 @@
  * that npm left out because the registry it used did not serve them. Without these entries
  * `npm ci` refuses the lock file on every machine ("Missing: ... from lock file"). Each entry
  * carries its os/cpu/libc so npm skips it on other platforms, as it would with a complete lock.
- * Run after `npm install` changes dependencies: `node scripts/complete-lockfile.mjs`.
+ * Run after `npm install` changes dependencies: `node tooling/build/complete-lockfile.mjs`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const file = new URL('../package-lock.json', import.meta.url);
+const file = new URL('../../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(file, 'utf8'));
 const packages = lock.packages;
 

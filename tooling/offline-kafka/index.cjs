@@ -7,7 +7,7 @@
  * List it after serverless-offline: its `offline:start:init` then runs once the Invoke API is up,
  * and it stops in `before:offline:start:end`, since serverless-offline exits in `offline:start:end`.
  *
- * Environment (set by `npm start`, see scripts/start.ts):
+ * Environment (set by `npm start`, see tooling/start.ts):
  *   OFFLINE_SCHEDULES=off   leaves out the `schedule` events (no generator; used by the e2e tests)
  *
  * The logic is TypeScript in this folder, loaded through tsx (a dev dependency: this plugin only

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Lints CloudFormation templates with cfn-lint (PyPI). With no arguments it first packages the dev
 # and prod stages offline (`serverless package --stage <s> --package <tmp>`) and lints those.
-#   bash scripts/cfn-lint.sh                      # package dev + prod, lint both
-#   bash scripts/cfn-lint.sh a.json b.json        # lint these templates
+#   bash tooling/ci/cfn-lint.sh                      # package dev + prod, lint both
+#   bash tooling/ci/cfn-lint.sh a.json b.json        # lint these templates
 # cfn-lint is $CFN_LINT if set, else the pinned .cache/cfn-lint/bin/cfn-lint, which this script
 # creates when missing (needs PyPI once): python3 -m venv .cache/cfn-lint && .cache/cfn-lint/bin/pip install cfn-lint==1.58.0
 # W3005 is ignored: osls itself writes DependsOn entries that a GetAtt/Ref already implies.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 version="1.58.0"
 
 lint="${CFN_LINT:-}"

@@ -10,7 +10,7 @@
  */
 
 import { z } from 'zod';
-import type { RedisClient } from '#layer/redis.ts';
+import type { RedisClient } from '#lib/redis.ts';
 
 /** A normalised ISS position, exactly as published on the `iss-positions` topic. */
 export interface IssPosition {

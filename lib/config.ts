@@ -3,7 +3,7 @@
  * environment is parsed here once, into a frozen, typed object. An invalid environment fails with
  * one error that names every bad variable at once (at cold start, not in the middle of a batch).
  * Read elsewhere: `STAGE` and `POWERTOOLS_METRICS_NAMESPACE` by logger.ts and metrics.ts, and the
- * local-service scripts' own variables by scripts/lib/infra.ts and scripts/start.ts.
+ * local-service scripts' own variables by tooling/infra/infra.ts and tooling/start.ts.
  *
  * README.md ("Configuration") lists every variable of `envSchema` below with its default and the
  * serverless.yml parameter that sets it; a change here belongs there too.
