@@ -7,9 +7,9 @@
  *   npx tsx bench/counter-decode.ts [seconds per size, default 8]
  */
 
+import { decodeTweetBase64 } from '#contracts/tweet.ts';
 import { aggregateRecords, type CountableRecord, type WindowSettings } from '#state/windows/index.ts';
 import { partitionsOf } from '../functions/hashtag-counter/event.ts';
-import { decodeTweetBase64 } from '../functions/hashtag-counter/tweet.ts';
 import { createWorkload } from './counter-workload.ts';
 
 const seconds = Number(process.argv[2] ?? 8);

@@ -9,25 +9,20 @@
  *   npx tsx bench/counter-redis.ts [seconds, default 60] [batch size, default 10000]
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { Context, MSKEvent } from 'aws-lambda';
 import { Redis } from 'ioredis';
+import { DEFAULT_MAX_VALUE_BYTES } from '#contracts/tweet.ts';
+import { loadConfig } from '#lib/config.ts';
+import { createLogger } from '#lib/logger.ts';
+import { createMetrics } from '#lib/metrics.ts';
+import { createRedis } from '#lib/redis.ts';
+import { createHashtagCounterHandler } from '../functions/hashtag-counter/app.ts';
+import { lambdaContext } from '../tests/support/lambda.ts';
+import { freePort } from '../tests/support/ports.ts';
 import { createWorkload } from './counter-workload.ts';
 
 const seconds = Number(process.argv[2] ?? 60);
 const batchSize = Number(process.argv[3] ?? 10_000);
 const partitions = 3;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function commandCalls(redis: Redis): Promise<Map<string, number>> {
   const info = await redis.info('commandstats');
@@ -60,33 +55,29 @@ try {
   const baselineRate = baselineOps / 5;
   await admin.flushall();
 
-  Object.assign(process.env, {
-    STAGE: 'local',
-    REDIS_URL: `redis://127.0.0.1:${port}`,
-    REDIS_KEY_PREFIX: 'bench',
-    LOG_LEVEL: 'WARN',
-    POWERTOOLS_SERVICE_NAME: 'hashtag-counter',
+  // The handler as handler.ts builds it, with the functions' own Redis client options.
+  const redis = createRedis(loadConfig({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+  const handler = createHashtagCounterHandler({
+    redis: async () => redis,
+    settings: {
+      keyPrefix: 'bench',
+      windowSeconds: 60,
+      slideSeconds: 10,
+      allowedLatenessSeconds: 60,
+      retentionSeconds: 3600,
+    },
+    consumerGroup: 'hashtag-counter',
+    // The workload holds no bad record: a dead letter would be a bug in the bench.
+    deadLetters: {
+      send: async (letters) => {
+        if (letters.length > 0) throw new Error(`${letters.length} dead letters in the bench workload`);
+      },
+    },
+    limits: { maxValueBytes: DEFAULT_MAX_VALUE_BYTES, maxFutureSkewMs: 300_000 },
+    logger: createLogger('hashtag-counter', 'WARN'),
+    metrics: createMetrics('hashtag-counter'),
   });
-  const { handler, closeCounterClients } = (await import(
-    '../functions/hashtag-counter/handler.ts'
-  )) as unknown as {
-    handler: (event: MSKEvent, context: Context) => Promise<void>;
-    closeCounterClients: () => Promise<void>;
-  };
-  const context = {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'bench-hashtag-counter',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:bench-hashtag-counter',
-    memoryLimitInMB: '512',
-    awsRequestId: 'bench',
-    logGroupName: '/aws/lambda/bench',
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  } satisfies Context;
+  const context = lambdaContext('bench-hashtag-counter');
 
   // The EMF metric line of every invocation goes to stdout: count it, keep it off the report.
   let metricLines = 0;
@@ -173,7 +164,7 @@ try {
     `  reference: unpipelined ZINCRBY, one per record: ${Math.round(baselineRate).toLocaleString('en-US')}/s`,
   );
   console.log(`  metric (EMF) lines written    : ${metricLines}`);
-  await closeCounterClients();
+  await redis.quit();
 } finally {
   admin.disconnect();
   server.kill('SIGTERM');

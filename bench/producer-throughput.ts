@@ -10,13 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
+import { encodeTweet } from '#contracts/tweet.ts';
 import { loadConfig } from '#lib/config.ts';
-import {
-  BatchingPublisher,
-  createIdempotentProducer,
-  createKafka,
-  type ProducerCompression,
-} from '#lib/kafka.ts';
+import { createIdempotentProducer, createKafka } from '#lib/kafka.ts';
+import { BatchingPublisher, type ProducerCompression } from '#lib/kafka-publisher.ts';
 import { TweetModel } from '../functions/tweet-generator/tweet-model.ts';
 
 const seconds = Number(process.argv[2] ?? 8);
@@ -40,7 +37,7 @@ function generatorOnly(durationS: number): Row {
   while (performance.now() - start < durationS * 1000) {
     for (let i = 0; i < 1000; i++) {
       const tweet = model.next(Date.now() / 1000);
-      bytes += JSON.stringify(tweet).length;
+      bytes += encodeTweet(tweet).length;
       n++;
     }
   }
@@ -72,7 +69,7 @@ async function produce(batchSize: number, compression: ProducerCompression, dura
     let n = 0;
     while (performance.now() - start < durationS * 1000) {
       const tweet = model.next(Date.now() / 1000);
-      await publisher.publish({ key: tweet.usuario, value: JSON.stringify(tweet) });
+      await publisher.publish({ key: tweet.usuario, value: encodeTweet(tweet) });
       n++;
     }
     await publisher.flush();

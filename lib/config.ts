@@ -3,12 +3,16 @@
  * environment is parsed here once, into a frozen, typed object. An invalid environment fails with
  * one error that names every bad variable at once (at cold start, not in the middle of a batch).
  * Read elsewhere: `STAGE` and `POWERTOOLS_METRICS_NAMESPACE` by logger.ts and metrics.ts, and the
- * local-service scripts' own variables by tooling/infra/infra.ts and tooling/start.ts.
+ * local-service scripts' own variables by tooling/infra/infra.ts and tooling/start/.
  *
  * README.md ("Configuration") lists every variable of `envSchema` below with its default and the
  * serverless.yml parameter that sets it; a change here belongs there too.
  */
 import { z } from 'zod';
+import { DEFAULT_TOPICS, deadLetterTopicOf } from '#contracts/topics.ts';
+
+/** Prefix of every Redis key when REDIS_KEY_PREFIX is unset (serverless.yml's `redisKeyPrefix` too). */
+export const DEFAULT_KEY_PREFIX = 'trending';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
@@ -49,8 +53,8 @@ export const envSchema = z.object({
   KAFKA_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
   KAFKA_PRODUCER_BATCH_SIZE: positiveInt(500),
 
-  TWEETS_TOPIC: z.string().min(1).default('tweets_topic'),
-  ISS_TOPIC: z.string().min(1).default('iss-positions'),
+  TWEETS_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.tweets),
+  ISS_TOPIC: z.string().min(1).default(DEFAULT_TOPICS.iss),
   DLQ_TOPIC: optionalString,
   CONSUMER_GROUP_ID: z.string().min(1).default('hashtag-counter'),
 
@@ -63,7 +67,9 @@ export const envSchema = z.object({
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[\w.:-]+$/, 'letters, digits, "_", ".", ":" and "-" only')
-    .default('trending'),
+    .default(DEFAULT_KEY_PREFIX),
+  // The HTTP API's budget per Redis command: a hung Redis answers 503 in about this, not at the Lambda timeout.
+  HTTP_REDIS_TIMEOUT_MS: positiveInt(1000),
 
   WINDOW_SECONDS: positiveInt(60),
   SLIDE_SECONDS: positiveInt(10),
@@ -120,6 +126,8 @@ export interface AppConfig {
     /** `REDIS_URL` is a Redis Cluster endpoint (ElastiCache cluster mode enabled): use a cluster client. */
     readonly cluster: boolean;
     readonly keyPrefix: string;
+    /** Milliseconds the HTTP API waits for one Redis command before it answers 503 (`HTTP_REDIS_TIMEOUT_MS`). */
+    readonly httpCommandTimeoutMs: number;
   };
   readonly windows: {
     readonly windowSeconds: number;
@@ -203,7 +211,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     topics: {
       tweets: e.TWEETS_TOPIC,
       iss: e.ISS_TOPIC,
-      deadLetter: e.DLQ_TOPIC ?? `${e.TWEETS_TOPIC}.dlq`,
+      deadLetter: e.DLQ_TOPIC ?? deadLetterTopicOf(e.TWEETS_TOPIC),
     },
     consumerGroupId: e.CONSUMER_GROUP_ID,
     redis: {
@@ -211,6 +219,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       authSecretArn: e.REDIS_AUTH_SECRET_ARN,
       cluster: e.REDIS_CLUSTER,
       keyPrefix: e.REDIS_KEY_PREFIX,
+      httpCommandTimeoutMs: e.HTTP_REDIS_TIMEOUT_MS,
     },
     windows: {
       windowSeconds: e.WINDOW_SECONDS,

@@ -26,6 +26,8 @@ export interface RedisConnectOptions {
   /** Password from Secrets Manager or SSM, resolved by the caller (AWS only). */
   readonly password?: string;
   readonly connectTimeoutMs?: number;
+  /** Fail a command that has no reply after this long (ioredis waits forever by default: a hung Redis). */
+  readonly commandTimeoutMs?: number;
   /**
    * Extra TLS settings for `rediss://` (e.g. `ca` for a private or self-signed CA). ElastiCache's
    * certificates chain to a public CA that Node trusts already, so AWS needs none.
@@ -72,6 +74,7 @@ function commonOptions(options: RedisConnectOptions) {
     connectTimeout: options.connectTimeoutMs ?? 2000,
     // One retry per command, then the error reaches the caller instead of waiting forever.
     maxRetriesPerRequest: 1,
+    ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
     ...(options.password ? { password: options.password } : {}),
   };
 }
@@ -143,11 +146,15 @@ export interface ContainerRedis {
  * kept: the next invocation tries again instead of failing until the container is recycled; nor is
  * a client that ended (a cluster client that gave up reconnecting).
  * @param ping false for callers that map connection errors themselves (the HTTP API's 503).
+ * @param commandTimeoutMs for callers that must answer in time (the HTTP API); none by default.
  */
-export function containerRedis(config: AppConfig, { ping = true }: { ping?: boolean } = {}): ContainerRedis {
+export function containerRedis(
+  config: AppConfig,
+  { ping = true, commandTimeoutMs }: { ping?: boolean; commandTimeoutMs?: number } = {},
+): ContainerRedis {
   let current: Promise<RedisClient> | undefined;
   const connect = async (): Promise<RedisClient> => {
-    const client = await createRedisWithAuth(config);
+    const client = await createRedisWithAuth(config, commandTimeoutMs ? { commandTimeoutMs } : {});
     if (!ping) return client;
     try {
       await pingRedis(client, config.redis.url);
@@ -216,7 +223,8 @@ export function isRedisConnectionError(error: unknown): boolean {
     code === 'ETIMEDOUT' ||
     code === 'ENOTFOUND' ||
     code === 'ECONNRESET' ||
-    /Connection is closed|connect ETIMEDOUT|Reached the max retries|Stream isn't writeable/i.test(
+    // "Command timed out": ioredis' commandTimeout, a Redis that accepts connections but does not answer.
+    /Connection is closed|connect ETIMEDOUT|Reached the max retries|Stream isn't writeable|Command timed out/i.test(
       error.message,
     ) ||
     // Cluster client: no node answers, it gave up reconnecting, or the cluster is down (CLUSTERDOWN

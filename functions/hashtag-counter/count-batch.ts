@@ -19,6 +19,7 @@
  * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
  */
 
+import { type DecodeLimits, decodeTweetBase64 } from '#contracts/tweet.ts';
 import type { Logger } from '#lib/logger.ts';
 import type { RedisClient } from '#lib/redis.ts';
 import {
@@ -31,7 +32,6 @@ import {
 } from '#state/windows/index.ts';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.ts';
 import { type KafkaEvent, type PartitionRecords, partitionsOf } from './event.ts';
-import { type DecodeLimits, decodeTweetBase64 } from './tweet.ts';
 
 export interface CounterDependencies {
   readonly redis: RedisClient;

@@ -20,7 +20,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { z } from 'zod';
-import type { IssPosition } from '#state/iss/index.ts';
+import type { IssPosition } from '#contracts/iss-position.ts';
 
 /** Why a response was not accepted as a position. */
 export type RejectionReason =
@@ -163,6 +163,33 @@ export interface IssSource {
 export type RejectionListener = (rejection: IssResponseRejected) => void;
 
 /**
+ * A source going down and coming back, each reported once (not once per poll): what the log tells
+ * a person with `attention: 'open' | 'resolved'` (docs/local.md, "What reaches the terminal").
+ */
+export interface SourceHealthListener {
+  down(rejection: IssResponseRejected): void;
+  recovered(source: IssPosition['source'], downForMs: number): void;
+}
+
+/** Remembers whether each source is down, so that only the transitions are reported. */
+export function sourceHealth(listener: SourceHealthListener, now: () => number = Date.now) {
+  const downSince = new Map<IssPosition['source'], number>();
+  return {
+    rejected(rejection: IssResponseRejected): void {
+      if (downSince.has(rejection.source)) return;
+      downSince.set(rejection.source, now());
+      listener.down(rejection);
+    },
+    answered(source: IssPosition['source']): void {
+      const since = downSince.get(source);
+      if (since === undefined) return;
+      downSince.delete(source);
+      listener.recovered(source, now() - since);
+    },
+  };
+}
+
+/**
  * An API source behind timeout → circuit breaker → retry (innermost first). Each rejected
  * attempt is reported; when the circuit is open the source fails at once with
  * {@link BrokenCircuitError} and no request is made. Create it at module scope: the circuit's
@@ -173,6 +200,7 @@ export function createApiSource(
   url: string,
   options: ResilienceOptions,
   onRejected: RejectionListener,
+  health?: ReturnType<typeof sourceHealth>,
 ): IssSource & { readonly circuit: { readonly state: unknown } } {
   const breaker = circuitBreaker(handleAll, {
     halfOpenAfter: options.halfOpenAfterMs,
@@ -198,9 +226,14 @@ export function createApiSource(
     fetch: (outer) =>
       policy.execute(async ({ signal }) => {
         try {
-          return await fetchIssPosition(name, url, signal);
+          const position = await fetchIssPosition(name, url, signal);
+          health?.answered(name);
+          return position;
         } catch (error) {
-          if (error instanceof IssResponseRejected) onRejected(error);
+          if (error instanceof IssResponseRejected) {
+            onRejected(error);
+            health?.rejected(error);
+          }
           throw error;
         }
       }, outer),

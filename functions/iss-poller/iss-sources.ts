@@ -10,19 +10,29 @@ import {
   DEFAULT_RESILIENCE,
   type IssSource,
   type RejectionListener,
+  type SourceHealthListener,
+  sourceHealth,
 } from './api-sources.ts';
 import { createOrbitSource, fetchTle, OrbitPropagator, tleEpoch } from './orbit.ts';
 
+/**
+ * `onRejected` hears of every rejected response (for the metric); `onHealth`, when given, only of
+ * a source going down and coming back (for the log: once each, not every poll).
+ */
 export function createIssSources(
   config: AppConfig,
   onRejected: RejectionListener,
+  onHealth?: SourceHealthListener,
 ): { sources: IssSource[]; propagator: OrbitPropagator } {
+  const health = onHealth ? sourceHealth(onHealth) : undefined;
   const resilience = { ...DEFAULT_RESILIENCE, timeoutMs: config.iss.requestTimeoutSeconds * 1000 };
   const propagator = new OrbitPropagator();
   // ISS_API_URL answers in open-notify's shape, ISS_FALLBACK_API_URL in wheretheiss.at's.
-  const sources: IssSource[] = [createApiSource('open-notify', config.iss.apiUrl, resilience, onRejected)];
+  const sources: IssSource[] = [
+    createApiSource('open-notify', config.iss.apiUrl, resilience, onRejected, health),
+  ];
   if (config.iss.fallbackApiUrl) {
-    sources.push(createApiSource('wheretheiss', config.iss.fallbackApiUrl, resilience, onRejected));
+    sources.push(createApiSource('wheretheiss', config.iss.fallbackApiUrl, resilience, onRejected, health));
   }
   if (config.iss.sgp4Fallback) sources.push(createOrbitSource(propagator));
   return { sources, propagator };

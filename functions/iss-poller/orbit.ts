@@ -14,7 +14,7 @@ import {
   type SatRec,
   twoline2satrec,
 } from 'satellite.js';
-import type { IssPosition } from '#state/iss/index.ts';
+import type { IssPosition } from '#contracts/iss-position.ts';
 import type { IssSource } from './api-sources.ts';
 
 /**

@@ -7,18 +7,10 @@
  * Plain TypeScript with the clock, sleep, sources and sinks injected: tests drive it without
  * Lambda and without waiting real time.
  */
-import type { IssPosition } from '#state/iss/index.ts';
-import { BrokenCircuitError, type IssSource } from './api-sources.ts';
-
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+import type { IssPosition } from '#contracts/iss-position.ts';
+import type { Clock } from '#lib/clock.ts';
+import { errorMessage } from '#lib/errors.ts';
+import { BrokenCircuitError, IssResponseRejected, type IssSource } from './api-sources.ts';
 
 export interface PollPlan {
   readonly intervalMs: number;
@@ -47,6 +39,8 @@ export type PollEvent =
   | { readonly type: 'published'; readonly position: IssPosition }
   | { readonly type: 'duplicate'; readonly position: IssPosition; readonly lastTimestamp: number | undefined }
   | { readonly type: 'source-skipped'; readonly source: IssSource['name']; readonly reason: string }
+  /** A failure that is neither a rejected answer nor an open circuit: a bug or an unforeseen error. */
+  | { readonly type: 'source-failed'; readonly source: IssSource['name']; readonly error: unknown }
   | { readonly type: 'no-position'; readonly poll: number };
 
 export interface PollSummary {
@@ -119,11 +113,9 @@ async function firstPosition(deps: PollerDependencies, budgetEnd: number): Promi
         if (error instanceof BrokenCircuitError) {
           deps.onEvent?.({ type: 'source-skipped', source: source.name, reason: 'circuit open' });
         } else if (source.name === 'sgp4') {
-          deps.onEvent?.({
-            type: 'source-skipped',
-            source: source.name,
-            reason: error instanceof Error ? error.message : String(error),
-          });
+          deps.onEvent?.({ type: 'source-skipped', source: source.name, reason: errorMessage(error) });
+        } else if (!(error instanceof IssResponseRejected)) {
+          deps.onEvent?.({ type: 'source-failed', source: source.name, error });
         }
         // API rejections were already reported by the source itself.
       }

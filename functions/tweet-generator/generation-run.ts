@@ -3,16 +3,12 @@
  * `tweetsPerSecond` over the invocation, each with its real event time, handed to a publisher
  * and flushed before returning. Stops early, flushed, when the invocation runs out of time.
  */
-import type { IssPosition } from '#state/iss/index.ts';
-import type { Tweet, TweetModel } from './tweet-model.ts';
-
-export interface GenerationClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
+import type { IssPosition } from '#contracts/iss-position.ts';
+import type { Clock } from '#lib/clock.ts';
+import type { GeneratedTweet, TweetModel } from './tweet-model.ts';
 
 export interface TweetSink {
-  publish(tweet: Tweet): Promise<void>;
+  publish(tweet: GeneratedTweet): Promise<void>;
   flush(): Promise<void>;
 }
 
@@ -44,7 +40,7 @@ export async function generateTweets(
   model: TweetModel,
   iss: IssPosition | null,
   sink: TweetSink,
-  clock: GenerationClock,
+  clock: Clock,
 ): Promise<GenerationResult> {
   const start = clock.now();
   const result: GenerationResult = { generated: 0, issTweets: 0, durationMs: 0, stoppedEarly: false };

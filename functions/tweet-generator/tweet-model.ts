@@ -1,161 +1,29 @@
 /**
  * The synthetic tweet model: who tweets (a pool of users, some far more active than others),
  * about what (hashtags with Zipf-like popularity, plus trend bursts that surge and fade over a few
- * minutes), in which words (Spanish and English templates), and now and then about the ISS
- * flying over a continent or ocean. Everything is drawn from a seeded PRNG: the same seed and the
- * same times give the same tweets.
+ * minutes), in which words (tweet-vocabulary.ts), and now and then about the ISS flying over a
+ * continent or ocean. Everything is drawn from a seeded PRNG: the same seed and the same times
+ * give the same tweets.
  */
-import type { IssPosition } from '#state/iss/index.ts';
+import type { IssPosition } from '#contracts/iss-position.ts';
+import type { Tweet } from '#contracts/tweet.ts';
 import { regionAt } from './geography.ts';
 import { createRandom, type Random, randomIndex, ZipfSampler } from './prng.ts';
+import {
+  BURST_HASHTAGS,
+  HANDLE_STEMS,
+  HASHTAGS,
+  ISS_TEMPLATES_EN,
+  ISS_TEMPLATES_ES,
+  TEMPLATES_EN,
+  TEMPLATES_ES,
+} from './tweet-vocabulary.ts';
 
-/** Exactly the Spark-era record: the counter and any existing producer agree on it. */
-export interface Tweet {
-  usuario: string;
-  texto: string;
-  hashtag_principal: string;
-  /** Event time, epoch seconds with fractions. */
-  timestamp: number;
-}
+/** A tweet of the contract that always leads with a main hashtag. */
+export type GeneratedTweet = Tweet & { readonly hashtag_principal: string };
 
-/** Ranked by popularity: index 0 is the most tweeted. */
-export const HASHTAGS = [
-  '#Spark',
-  '#Kafka',
-  '#BigData',
-  '#IA',
-  '#Python',
-  '#DataScience',
-  '#AWS',
-  '#Serverless',
-  '#MachineLearning',
-  '#Streaming',
-  '#Cloud',
-  '#Redis',
-  '#TypeScript',
-  '#DevOps',
-  '#Lambda',
-  '#Kubernetes',
-  '#Docker',
-  '#SQL',
-  '#Analytics',
-  '#NodeJS',
-  '#Tecnologia',
-  '#OpenSource',
-  '#Ciencia',
-  '#Espacio',
-  '#Futbol',
-  '#Musica',
-  '#Cine',
-  '#Clima',
-  '#Programacion',
-  '#DataEngineering',
-  '#Java',
-  '#Scala',
-  '#Rust',
-  '#GoLang',
-  '#Linux',
-  '#Ciberseguridad',
-  '#Startups',
-  '#Emprendimiento',
-  '#Educacion',
-  '#Salud',
-  '#Deportes',
-  '#Viajes',
-  '#Fotografia',
-  '#Gaming',
-  '#Arte',
-  '#Libros',
-  '#Economia',
-  '#Energia',
-  '#Sostenibilidad',
-  '#Robotica',
-] as const;
-
-/** Topics that can suddenly trend (none of them is in the steady list). */
-export const BURST_HASHTAGS = [
-  '#EclipseSolar',
-  '#Hackathon',
-  '#LanzamientoSpaceX',
-  '#BlackFriday',
-  '#FinalChampions',
-  '#Terremoto',
-  '#NuevoiPhone',
-  '#Eurovision',
-  '#AuroraBoreal',
-  '#DiaDelPi',
-  '#Oscars',
-  '#Elecciones',
-] as const;
-
-const TEMPLATES_ES = [
-  'proyecto sobre {tag}',
-  'Aprendiendo {tag} hoy, ¡qué ganas!',
-  '¿Alguien más usando {tag} en producción?',
-  'Nuevo artículo en el blog: todo sobre {tag}',
-  'Hoy toca taller de {tag} con el equipo',
-  'No me esperaba tanto de {tag} 🤯',
-  'Hilo 🧵 sobre {tag} y {tag2}',
-  'Mi opinión sincera sobre {tag}',
-  'Buscando gente que sepa de {tag} y {tag2}',
-  'Cerrando la semana con {tag}',
-];
-const TEMPLATES_EN = [
-  'Working on a {tag} pipeline today',
-  'Just shipped our first {tag} feature!',
-  'Hot take: {tag} is underrated',
-  'Anyone going to the {tag} meetup?',
-  'Reading about {tag} and {tag2} this morning',
-  'Thread 🧵 on what I learned about {tag}',
-  'Can {tag} really replace {tag2}?',
-  'Weekend project with {tag} 🚀',
-];
-const ISS_TEMPLATES_ES = [
-  'La #ISS sobrevuela ahora {region} {regionTag} 🛰️',
-  '¡Saludos desde {region}! La #ISS pasa por aquí {regionTag}',
-  'Ahora mismo la #ISS está sobre {region} {regionTag}',
-];
 /** Of the tweets about the ISS, the share whose main hashtag is the region under it. */
 const ISS_REGION_PRINCIPAL_SHARE = 0.3;
-
-const ISS_TEMPLATES_EN = [
-  'The #ISS is flying over {region} right now {regionTag} 🛰️',
-  'Wave! The #ISS is above {region} {regionTag}',
-  'Live: #ISS passing over {region} {regionTag}',
-];
-
-const HANDLE_STEMS = [
-  'SparkGuru',
-  'DataNerd',
-  'KafkaFan',
-  'CloudDev',
-  'PyLover',
-  'StreamQueen',
-  'BigDataBoy',
-  'MLMaria',
-  'DevOpsDani',
-  'CodeCarla',
-  'LambdaLuis',
-  'RedisRita',
-  'AnaliticaAna',
-  'TechTomas',
-  'ScalaSofia',
-  'NodeNico',
-  'CienciaClara',
-  'EspacioEva',
-  'FutbolFer',
-  'MusicaMar',
-  'GeoGabi',
-  'OrbitOscar',
-  'AstroAlba',
-  'JavaJorge',
-  'RustRaquel',
-  'GopherGus',
-  'LinuxLola',
-  'OpsOmar',
-  'DataDiego',
-  'IAIrene',
-] as const;
 
 export interface TweetModelOptions {
   /** Users in the pool. */
@@ -274,7 +142,7 @@ export class TweetModel {
    * The next tweet, at event time `timestamp` (epoch s), planned at `scenarioSeconds` (defaults
    * to the event time), aware of the ISS position when one is given.
    */
-  next(timestamp: number, iss: IssPosition | null = null, scenarioSeconds = timestamp): Tweet {
+  next(timestamp: number, iss: IssPosition | null = null, scenarioSeconds = timestamp): GeneratedTweet {
     const random = this.random;
     const usuario = this.users[this.userSampler.sample(random)] ?? '@anon';
     const spanish = random() < 0.6;

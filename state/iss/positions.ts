@@ -9,28 +9,8 @@
  * poller runs any more.
  */
 
-import { z } from 'zod';
-import type { RedisClient } from '#lib/redis.ts';
-
-/** A normalised ISS position, exactly as published on the `iss-positions` topic. */
-export interface IssPosition {
-  /** Degrees, -90..90. */
-  latitude: number;
-  /** Degrees, -180..180. */
-  longitude: number;
-  /** Epoch seconds of the observation (the source's own timestamp). */
-  timestamp: number;
-  /** Where the position came from; `sgp4` is the offline orbit propagation. */
-  source: 'open-notify' | 'wheretheiss' | 'sgp4';
-}
-
-/** The schema of {@link IssPosition}: used to validate what is read back and what is published. */
-export const issPositionSchema = z.object({
-  latitude: z.number().finite().min(-90).max(90),
-  longitude: z.number().finite().min(-180).max(180),
-  timestamp: z.number().finite().nonnegative(),
-  source: z.enum(['open-notify', 'wheretheiss', 'sgp4']),
-});
+import { decodeIssPosition, encodeIssPosition, type IssPosition } from '#contracts/iss-position.ts';
+import type { RedisClient } from '../redis-client.ts';
 
 /** Options for {@link saveIssPosition}. */
 export interface SaveIssPositionOptions {
@@ -71,21 +51,16 @@ export async function saveIssPosition(
   position: IssPosition,
   options: SaveIssPositionOptions,
 ): Promise<boolean> {
-  const valid = issPositionSchema.parse(position);
+  // The member is the record value itself (validated: an invalid position throws, nothing is stored).
+  const member = encodeIssPosition(position);
   const trackLength = Math.max(1, Math.floor(options.trackLength));
   const ttlSeconds = Math.max(1, Math.ceil(options.ttlSeconds));
-  const member = JSON.stringify({
-    latitude: valid.latitude,
-    longitude: valid.longitude,
-    timestamp: valid.timestamp,
-    source: valid.source,
-  });
   const stored = await redis.eval(
     SAVE_SCRIPT,
     1,
     issTrackKey(keyPrefix),
     member,
-    String(valid.timestamp),
+    String(position.timestamp),
     String(trackLength),
     String(ttlSeconds),
   );
@@ -103,16 +78,8 @@ export async function readIssPosition(
   const members = await redis.zrange(issTrackKey(keyPrefix), 0, -1);
   const track: IssPosition[] = [];
   for (const member of members) {
-    const parsed = issPositionSchema.safeParse(safeJson(member));
-    if (parsed.success) track.push(parsed.data);
+    const decoded = decodeIssPosition(member);
+    if (decoded.ok) track.push(decoded.position);
   }
   return { latest: track.at(-1) ?? null, track };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -3,15 +3,8 @@
  * that a batch of thousands of records becomes one Redis step with a handful of increments.
  * Pure and allocation-light: it is the hot path of the counter.
  */
+import type { Hashtag } from '#contracts/hashtag.ts';
 import type { WindowSettings } from './windows.ts';
-
-/** One hashtag occurrence: the grouping key and the spelling it was written with. */
-export interface Hashtag {
-  /** Case-folded NFC form: what groups `#Spark` and `#spark`. */
-  readonly key: string;
-  /** NFC form as written (with `#`): candidate display form. */
-  readonly form: string;
-}
 
 /** A valid record, ready to count. */
 export interface CountableRecord {

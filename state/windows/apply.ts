@@ -9,7 +9,7 @@
  * re-plans from there. Once every partition is applied, the caller calls {@link advanceWatermark}.
  * Lambda retries whole batches, so redeliveries are the normal case.
  */
-import type { RedisClient } from '#lib/redis.ts';
+import type { RedisClient } from '../redis-client.ts';
 import { aggregateRecords, type CountableRecord, type StepAggregate } from './aggregate.ts';
 import { TopicKeys } from './keys.ts';
 import { ADVANCE_WATERMARK, APPLY_STEP } from './lua-scripts.ts';

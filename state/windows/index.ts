@@ -6,7 +6,6 @@
 export {
   aggregateRecords,
   type CountableRecord,
-  type Hashtag,
   type StepAggregate,
   type WindowAggregate,
 } from './aggregate.ts';
@@ -17,6 +16,8 @@ export {
   readAppliedOffsets,
   type StepResult,
 } from './apply.ts';
+/** The key schema, for tests and operators that inspect keys (TTL, slots); never spell a key elsewhere. */
+export { TopicKeys } from './keys.ts';
 export {
   type CounterStats,
   compareCodePoints,
@@ -29,4 +30,4 @@ export {
   type TopicClock,
   type TopQuery,
 } from './read.ts';
-export { type WindowSettings, windowSettingsFrom } from './windows.ts';
+export { type WindowConfig, type WindowSettings, windowSettingsFrom } from './windows.ts';

@@ -3,7 +3,7 @@
  * tumbling window, the sliding view built from slide buckets at read time, the counter statistics
  * and the per-window history. Reads never write.
  */
-import type { RedisClient } from '#lib/redis.ts';
+import type { RedisClient } from '../redis-client.ts';
 import { INFO_TOTAL, infoDisplayField, TopicKeys } from './keys.ts';
 import {
   alignDown,

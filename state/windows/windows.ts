@@ -2,7 +2,6 @@
  * Window arithmetic: tumbling windows of `windowSeconds` and slide buckets of `slideSeconds`,
  * aligned on the epoch, all in epoch milliseconds. Pure functions.
  */
-import type { AppConfig } from '#lib/config.ts';
 
 /** What the counter and the readers must agree on about windows. */
 export interface WindowSettings {
@@ -18,8 +17,14 @@ export interface WindowSettings {
   retentionSeconds: number;
 }
 
+/** What {@link windowSettingsFrom} reads: the matching part of the loaded configuration (lib/config.ts). */
+export interface WindowConfig {
+  readonly redis: { readonly keyPrefix: string };
+  readonly windows: Omit<WindowSettings, 'keyPrefix'>;
+}
+
 /** The window settings of a loaded configuration. */
-export function windowSettingsFrom(config: AppConfig): WindowSettings {
+export function windowSettingsFrom(config: WindowConfig): WindowSettings {
   return {
     keyPrefix: config.redis.keyPrefix,
     windowSeconds: config.windows.windowSeconds,

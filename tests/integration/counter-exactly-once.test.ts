@@ -1,5 +1,4 @@
-import { readAppliedOffsets, readCounterStats, readTopHashtags } from '#state/windows/index.ts';
-import { TopicKeys } from '#state/windows/keys.ts';
+import { readAppliedOffsets, readCounterStats, readTopHashtags, TopicKeys } from '#state/windows/index.ts';
 import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
 import { DLQ_HEADERS } from '../../functions/hashtag-counter/dead-letter.ts';
 import { type Harness, snapshot, startHarness } from '../fixtures/msk/harness.ts';

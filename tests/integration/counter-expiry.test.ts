@@ -5,8 +5,7 @@
  * Short windows and retention keep the test fast.
  */
 
-import { readTopHashtags, readWindowHistory } from '#state/windows/index.ts';
-import { TopicKeys } from '#state/windows/keys.ts';
+import { readTopHashtags, readWindowHistory, TopicKeys } from '#state/windows/index.ts';
 import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
 import { type Harness, startHarness } from '../fixtures/msk/harness.ts';
 import { kafkaEvent, tweet } from '../fixtures/msk/kafka-events.ts';

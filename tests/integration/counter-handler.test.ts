@@ -1,17 +1,20 @@
 /**
- * The Lambda handler as AWS invokes it: the documented MSK and self-managed Kafka events, config
- * from the environment, real Redis and Kafka, the local failure switch, logs and metrics.
+ * The Lambda handler as AWS invokes it: the documented MSK and self-managed Kafka events, the
+ * handler built as handler.ts builds it (middy, logger, metrics, dead-letter sink) on real Redis
+ * and Kafka, the local failure switch, logs and metrics.
  */
 import { randomUUID } from 'node:crypto';
-import type { Context, MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { DEFAULT_MAX_VALUE_BYTES } from '#contracts/tweet.ts';
+import { createLogger } from '#lib/logger.ts';
+import { createMetrics } from '#lib/metrics.ts';
 import { readCounterStats, readTopHashtags, type WindowSettings } from '#state/windows/index.ts';
+import { createHashtagCounterHandler } from '../../functions/hashtag-counter/app.ts';
+import { kafkaDeadLetterSink } from '../../functions/hashtag-counter/dead-letter.ts';
 import { BROKERS, REDIS_URL } from '../fixtures/msk/harness.ts';
 import { deleteKeysWithPrefix, loadKafkaFixture } from '../fixtures/msk/kafka-events.ts';
-
-type Handler = (event: MSKEvent | SelfManagedKafkaEvent, context: Context) => Promise<void>;
-type HandlerModule = { handler: Handler; closeCounterClients: () => Promise<void> };
+import { lambdaContext } from '../support/lambda.ts';
 
 const id = randomUUID();
 const prefix = `test-${id}`;
@@ -24,49 +27,28 @@ const settings: WindowSettings = {
   allowedLatenessSeconds: 60,
   retentionSeconds: 3600,
 };
-const context = {
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'trending-hashtags-local-hashtag-counter',
-  functionVersion: '$LATEST',
-  invokedFunctionArn:
-    'arn:aws:lambda:eu-west-1:123456789012:function:trending-hashtags-local-hashtag-counter',
-  memoryLimitInMB: '512',
-  awsRequestId: '5d1b7e5e-0000-4000-8000-000000000001',
-  logGroupName: '/aws/lambda/trending-hashtags-local-hashtag-counter',
-  logStreamName: '2026/11/22/[$LATEST]0123456789abcdef',
-  getRemainingTimeInMillis: () => 60_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} satisfies Context;
+const context = lambdaContext('trending-hashtags-local-hashtag-counter');
 
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-const admin = new Kafka({
-  clientId: `counter-handler-${id}`,
-  brokers: BROKERS,
-  logLevel: logLevel.NOTHING,
-}).admin();
-let handler: Handler;
-let closeCounterClients: () => Promise<void>;
+const kafka = new Kafka({ clientId: `counter-handler-${id}`, brokers: BROKERS, logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+const handler = createHashtagCounterHandler({
+  redis: async () => redis,
+  settings,
+  consumerGroup: `group-${id}`,
+  deadLetters: kafkaDeadLetterSink(async () => producer, dlqTopic),
+  limits: { maxValueBytes: DEFAULT_MAX_VALUE_BYTES, maxFutureSkewMs: 300_000 },
+  failureSwitchKey: switchKey,
+  logger: createLogger('hashtag-counter', 'INFO'),
+  metrics: createMetrics('hashtag-counter'),
+});
 let output: string[] = [];
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
-  Object.assign(process.env, {
-    STAGE: 'local',
-    REDIS_URL,
-    KAFKA_BROKERS: BROKERS.join(','),
-    REDIS_KEY_PREFIX: prefix,
-    DLQ_TOPIC: dlqTopic,
-    CONSUMER_GROUP_ID: `group-${id}`,
-    LOCAL_FAILURE_SWITCH_KEY: switchKey,
-    LOG_LEVEL: 'INFO',
-  });
-  ({ handler, closeCounterClients } = (await import(
-    '../../functions/hashtag-counter/handler.ts'
-  )) as unknown as HandlerModule);
+  await producer.connect();
 });
 
 beforeEach(() => {
@@ -85,12 +67,11 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await closeCounterClients();
+  await producer.disconnect();
   await deleteKeysWithPrefix(redis, prefix);
   await admin.deleteTopics({ topics: [dlqTopic] }).catch(() => undefined);
   await admin.disconnect();
   redis.disconnect();
-  process.env = savedEnv;
 });
 
 const jsonLines = () =>

@@ -5,8 +5,7 @@
  * counter's code: per-window and per-bucket counts, display forms, statistics, watermark, offsets.
  */
 import fc from 'fast-check';
-import { readCounterStats, readTopicClock, type WindowSettings } from '#state/windows/index.ts';
-import { TopicKeys } from '#state/windows/keys.ts';
+import { readCounterStats, readTopicClock, TopicKeys, type WindowSettings } from '#state/windows/index.ts';
 import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
 import { type Harness, startHarness } from '../fixtures/msk/harness.ts';
 import { kafkaEvent, type RecordSpec, tweet } from '../fixtures/msk/kafka-events.ts';

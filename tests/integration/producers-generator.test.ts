@@ -1,57 +1,68 @@
 /**
  * The tweet-generator against the real Kafka broker and Redis: the handler invoked with the
  * EventBridge scheduled event, and the generation run through the layer's batching publisher.
+ * Every record read back is decoded with the counter's own contract (contracts/tweet.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { z } from 'zod';
+import { decodeTweet, encodeTweet, readTweet, type Tweet } from '#contracts/tweet.ts';
 import { loadConfig } from '#lib/config.ts';
-import { BatchingPublisher, createIdempotentProducer, createKafka } from '#lib/kafka.ts';
+import { BatchingPublisher } from '#lib/kafka-publisher.ts';
+import { createLogger } from '#lib/logger.ts';
+import { createMetrics } from '#lib/metrics.ts';
 import { saveIssPosition } from '#state/iss/index.ts';
+import { createTweetGeneratorHandler } from '../../functions/tweet-generator/app.ts';
 import { generateTweets } from '../../functions/tweet-generator/generation-run.ts';
-import { HASHTAGS, TweetModel } from '../../functions/tweet-generator/tweet-model.ts';
-import { createTopic, deleteTopics, lambdaContext, readTopic, scheduledEvent } from './producers-helpers.ts';
-
-/** The wire contract: exactly these four fields. */
-const tweetSchema = z.strictObject({
-  usuario: z.string().regex(/^@\w+$/),
-  texto: z.string().min(1),
-  hashtag_principal: z.string().regex(/^#\w+$/u),
-  timestamp: z.number().positive(),
-});
+import { TweetModel } from '../../functions/tweet-generator/tweet-model.ts';
+import { HASHTAGS } from '../../functions/tweet-generator/tweet-vocabulary.ts';
+import { deleteKeysWithPrefix } from '../fixtures/msk/kafka-events.ts';
+import { captureJsonLines } from '../support/json-lines.ts';
+import { lambdaContext, scheduledEvent } from '../support/lambda.ts';
+import { createTopic, deleteTopics, readTopic, testProducer } from './producers-helpers.ts';
 
 const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
 const keyPrefix = `test:${randomUUID()}`;
 const topics: string[] = [];
-const savedEnv = { ...process.env };
+const producer = testProducer();
 
 afterAll(async () => {
   await deleteTopics(topics);
-  const keys = await redis.keys(`${keyPrefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeysWithPrefix(redis, keyPrefix);
   await redis.quit();
-});
-afterEach(() => {
-  process.env = { ...savedEnv };
+  await producer.close();
 });
 
+/** The handler built from these settings (as environment variables), the test's Redis and producer. */
 async function invokeGenerator(env: Record<string, string>, event = scheduledEvent()) {
-  Object.assign(process.env, {
-    STAGE: 'local',
-    LOG_LEVEL: 'WARN',
-    KAFKA_BROKERS: '127.0.0.1:9092',
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    // A fresh module registry per call is a new container: close its clients like invoke local.
-    IS_LOCAL: 'true',
-    ...env,
+  const config = loadConfig({ STAGE: 'local', ...env });
+  const handler = createTweetGeneratorHandler({
+    redis: async () => redis,
+    producer: producer.get,
+    topic: config.topics.tweets,
+    keyPrefix: config.redis.keyPrefix,
+    generation: config.generator,
+    batching: config.kafka,
+    logger: createLogger('tweet-generator', 'WARN'),
+    metrics: createMetrics('tweet-generator'),
   });
-  jest.resetModules();
-  const { handler } = await import('../../functions/tweet-generator/handler.ts');
-  return handler(event, lambdaContext('tweet-generator', 30_000));
+  // Its EMF metric lines would flood the test output.
+  const { result } = await captureJsonLines(() => handler(event, lambdaContext('tweet-generator', 30_000)));
+  return result;
 }
 
+const contractLimits = { maxValueBytes: 16 * 1024, maxFutureSkewMs: 300_000 };
+
+/** The records of `topic`, each a tweet the counter counts for its hashtag_principal (else it throws). */
 const tweetsOf = async (topic: string) =>
-  (await readTopic(topic)).map((r) => ({ ...r, tweet: tweetSchema.parse(JSON.parse(r.value)) }));
+  (await readTopic(topic)).map((r) => {
+    const value = Buffer.from(r.value, 'utf8');
+    const read = readTweet(value);
+    if (!read.ok) throw new Error(`${r.value}: ${read.reason}`);
+    const counted = decodeTweet(value, read.tweet.timestamp * 1000, contractLimits);
+    if (!counted.ok) throw new Error(`${r.value}: ${counted.reason}`);
+    expect(counted.hashtags.map((h) => h.form)).toEqual([read.tweet.hashtag_principal]);
+    return { ...r, tweet: read.tweet };
+  });
 
 describe('tweet-generator handler', () => {
   it('publishes N valid tweets keyed by user, ISS-aware, with their event time', async () => {
@@ -116,10 +127,11 @@ describe('tweet generation through the batching publisher', () => {
   it('shows the long-tail popularity and a burst that surges and fades in the per-minute counts', async () => {
     const topic = await createTopic('tweets-trends', 3);
     topics.push(topic);
-    const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' });
-    const producer = createIdempotentProducer(createKafka(config, { brokers: ['127.0.0.1:9092'] }));
-    await producer.connect();
-    const publisher = new BatchingPublisher(producer, { topic, batchSize: 500, compression: 'gzip' });
+    const publisher = new BatchingPublisher(await producer.get(), {
+      topic,
+      batchSize: 500,
+      compression: 'gzip',
+    });
     const periodStart = 1_800_000_000 - (1_800_000_000 % 600);
     let now = periodStart * 1000;
     const clock = {
@@ -141,18 +153,17 @@ describe('tweet generation through the batching publisher', () => {
       model,
       null,
       {
-        publish: (t) => publisher.publish({ key: t.usuario, value: JSON.stringify(t) }),
+        publish: (t) => publisher.publish({ key: t.usuario, value: encodeTweet(t) }),
         flush: () => publisher.flush(),
       },
       clock,
     );
-    await producer.disconnect();
 
     const tweets = (await tweetsOf(topic)).map((r) => r.tweet);
     expect(tweets).toHaveLength(24_000);
     expect(publisher.sent).toBe(result.generated);
 
-    const byTag = new Map<string, number>();
+    const byTag = new Map<Tweet['hashtag_principal'], number>();
     for (const t of tweets) byTag.set(t.hashtag_principal, (byTag.get(t.hashtag_principal) ?? 0) + 1);
     const [first, second, tenth] = [HASHTAGS[0], HASHTAGS[1], HASHTAGS[9]].map((tag) => byTag.get(tag) ?? 0);
     expect(first).toBeGreaterThan((second ?? 0) * 1.5);

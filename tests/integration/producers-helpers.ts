@@ -1,12 +1,11 @@
 /**
- * Helpers for the producer integration tests: unique topics on the real broker, reading a topic
- * from the beginning, a Lambda context, the EventBridge fixture, and captured log lines.
+ * Helpers for the producer integration tests: unique topics on the real broker, a producer with
+ * the functions' settings, reading a topic from the beginning.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import type { Context, ScheduledEvent } from 'aws-lambda';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { loadConfig } from '#lib/config.ts';
+import { createIdempotentProducer, createKafka } from '#lib/kafka.ts';
 
 export const BROKERS = ['127.0.0.1:9092'];
 const kafka = new Kafka({ clientId: 'producers-tests', brokers: BROKERS, logLevel: logLevel.NOTHING });
@@ -87,55 +86,18 @@ export async function readTopic(topic: string): Promise<ReadRecord[]> {
   return records.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
 }
 
-/** The EventBridge scheduled event from the AWS documentation (a fresh copy each call). */
-export function scheduledEvent(overrides: Partial<ScheduledEvent> = {}): ScheduledEvent {
-  const file = path.join(__dirname, '../fixtures/eventbridge/scheduled-event.json');
-  const event = structuredClone(JSON.parse(readFileSync(file, 'utf8')) as ScheduledEvent);
-  return { ...event, ...overrides };
-}
-
-/** A Lambda context whose remaining time counts down from `remainingMs`. */
-export function lambdaContext(functionName: string, remainingMs: number): Context {
-  const deadline = Date.now() + remainingMs;
+/** One producer with the functions' own settings (idempotent, acks=-1), connected on first use. */
+export function testProducer(): { readonly get: () => Promise<Producer>; close(): Promise<void> } {
+  const producer = createIdempotentProducer(createKafka(loadConfig({}), { brokers: BROKERS }));
+  let connected: Promise<void> | undefined;
   return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: '2026/11/22/[$LATEST]test',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
+    get: async () => {
+      connected ??= producer.connect();
+      await connected;
+      return producer;
+    },
+    close: async () => {
+      if (connected) await producer.disconnect();
+    },
   };
-}
-
-/** Captures the JSON lines written to stdout and stderr (Powertools logs, EMF metrics) while `fn` runs. */
-export async function captureJsonLines<T>(
-  fn: () => Promise<T>,
-): Promise<{ result: T; lines: Record<string, unknown>[] }> {
-  const chunks: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
-  // Powertools writes INFO and metrics to stdout, WARN and ERROR to stderr.
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-  ];
-  try {
-    const result = await fn();
-    const lines = chunks
-      .join('')
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    return { result, lines };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
 }

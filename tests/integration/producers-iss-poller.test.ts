@@ -6,16 +6,19 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { loadConfig } from '#lib/config.ts';
+import { createLogger } from '#lib/logger.ts';
+import { createMetrics } from '#lib/metrics.ts';
 import { readIssPosition } from '#state/iss/index.ts';
+import { createIssPollerHandler } from '../../functions/iss-poller/app.ts';
+import { createIssSources } from '../../functions/iss-poller/iss-sources.ts';
 import { OrbitPropagator } from '../../functions/iss-poller/orbit.ts';
-import {
-  captureJsonLines,
-  createTopic,
-  deleteTopics,
-  lambdaContext,
-  readTopic,
-  scheduledEvent,
-} from './producers-helpers.ts';
+import { redisKafkaPositionSinks } from '../../functions/iss-poller/position-sinks.ts';
+import { rejectionReporter } from '../../functions/iss-poller/telemetry.ts';
+import { deleteKeysWithPrefix } from '../fixtures/msk/kafka-events.ts';
+import { captureJsonLines } from '../support/json-lines.ts';
+import { lambdaContext, scheduledEvent } from '../support/lambda.ts';
+import { createTopic, deleteTopics, readTopic, testProducer } from './producers-helpers.ts';
 
 type Answer = { status?: number; body: string; contentType?: string; delayMs?: number };
 
@@ -73,37 +76,44 @@ const api = new FakeIssApi();
 const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
 const keyPrefix = `test:${randomUUID()}`;
 const topics: string[] = [];
-const savedEnv = { ...process.env };
+const producer = testProducer();
 
 beforeAll(() => api.start());
 afterAll(async () => {
   await api.stop();
   await deleteTopics(topics);
-  const keys = await redis.keys(`${keyPrefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeysWithPrefix(redis, keyPrefix);
   await redis.quit();
-});
-afterEach(() => {
-  process.env = { ...savedEnv };
+  await producer.close();
 });
 
-/** Loads the handler with a fresh module registry (config, sources, producer are per container). */
+/**
+ * A new container for each call (fresh sources, so fresh circuit breakers), configured by these
+ * settings (as environment variables), on the test's Redis and producer.
+ */
 async function invokePoller(env: Record<string, string>, remainingMs = 15_000) {
-  Object.assign(process.env, {
+  const config = loadConfig({
     STAGE: 'local',
-    LOG_LEVEL: 'INFO',
-    KAFKA_BROKERS: '127.0.0.1:9092',
-    REDIS_URL: 'redis://127.0.0.1:6379',
     ISS_TLE_URL: '',
     ISS_POLL_INTERVAL: '0.1',
     ISS_REQUEST_TIMEOUT: '0.3',
-    // Every call loads a fresh module registry (a new container): like `serverless invoke local`,
-    // the handler then closes its Kafka and Redis clients when the invocation ends.
-    IS_LOCAL: 'true',
     ...env,
   });
-  jest.resetModules();
-  const { handler } = await import('../../functions/iss-poller/handler.ts');
+  const logger = createLogger('iss-poller', 'INFO');
+  const metrics = createMetrics('iss-poller');
+  const handler = createIssPollerHandler({
+    sources: createIssSources(config, rejectionReporter(logger, metrics)).sources,
+    positions: redisKafkaPositionSinks({
+      redis: async () => redis,
+      producer: producer.get,
+      topic: config.topics.iss,
+      keyPrefix: config.redis.keyPrefix,
+      track: { trackLength: config.iss.trackLength, ttlSeconds: config.iss.positionTtlSeconds },
+    }),
+    polling: config.iss,
+    logger,
+    metrics,
+  });
   return captureJsonLines(() => handler(scheduledEvent(), lambdaContext('iss-poller', remainingMs)));
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { type IssPosition, issTrackKey, readIssPosition, saveIssPosition } from '#state/iss/index.ts';
+import type { IssPosition } from '#contracts/iss-position.ts';
+import { issTrackKey, readIssPosition, saveIssPosition } from '#state/iss/index.ts';
 
 const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
 const prefix = `test:${randomUUID()}`;

@@ -1,5 +1,5 @@
+import { type DecodeLimits, decodeTweet, decodeTweetBase64 } from '#contracts/tweet.ts';
 import { partitionsOf } from '../../functions/hashtag-counter/event.ts';
-import { type DecodeLimits, decodeTweet, decodeTweetBase64 } from '../../functions/hashtag-counter/tweet.ts';
 import { kafkaEvent, loadKafkaFixture } from '../fixtures/msk/kafka-events.ts';
 
 const limits: DecodeLimits = { maxValueBytes: 16 * 1024, maxFutureSkewMs: 300_000 };

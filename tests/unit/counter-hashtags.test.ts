@@ -1,8 +1,4 @@
-import {
-  hashtagsInText,
-  MAX_HASHTAG_CODE_POINTS,
-  parseHashtag,
-} from '../../functions/hashtag-counter/hashtags.ts';
+import { hashtagsInText, MAX_HASHTAG_CODE_POINTS, parseHashtag } from '#contracts/hashtag.ts';
 
 describe('hashtag parsing', () => {
   it('groups spellings that differ only in case under one key and keeps the spelling as written', () => {

@@ -1,17 +1,13 @@
-import type { IssPosition } from '#state/iss/index.ts';
+import type { IssPosition } from '#contracts/iss-position.ts';
 import { generateTweets } from '../../functions/tweet-generator/generation-run.ts';
 import { regionAt } from '../../functions/tweet-generator/geography.ts';
 import { createRandom, ZipfSampler } from '../../functions/tweet-generator/prng.ts';
-import {
-  BURST_HASHTAGS,
-  HASHTAGS,
-  type Tweet,
-  TweetModel,
-} from '../../functions/tweet-generator/tweet-model.ts';
+import { type GeneratedTweet, TweetModel } from '../../functions/tweet-generator/tweet-model.ts';
+import { BURST_HASHTAGS, HASHTAGS } from '../../functions/tweet-generator/tweet-vocabulary.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0) / 1000;
 
-function draw(seed: string, n: number, iss: IssPosition | null = null, startSeconds = T0): Tweet[] {
+function draw(seed: string, n: number, iss: IssPosition | null = null, startSeconds = T0): GeneratedTweet[] {
   const model = new TweetModel(seed);
   return Array.from({ length: n }, (_, i) => model.next(startSeconds + i * 0.01, iss));
 }
@@ -155,7 +151,7 @@ describe('generation run', () => {
 
   it('spreads paced tweets over the invocation at the configured rate', async () => {
     const clock = fakeClock(T0 * 1000);
-    const seen: Tweet[] = [];
+    const seen: GeneratedTweet[] = [];
     const result = await generateTweets(
       { count: 300, tweetsPerSecond: 10, scenarioStartMs: T0 * 1000, deadlineMs: T0 * 1000 + 60_000 },
       new TweetModel('paced'),

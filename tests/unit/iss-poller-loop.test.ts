@@ -1,6 +1,11 @@
-import type { IssPosition } from '#state/iss/index.ts';
-import { BrokenCircuitError, type IssSource } from '../../functions/iss-poller/api-sources.ts';
-import { type Clock, type PollPlan, pollIss } from '../../functions/iss-poller/poller.ts';
+import type { IssPosition } from '#contracts/iss-position.ts';
+import type { Clock } from '#lib/clock.ts';
+import {
+  BrokenCircuitError,
+  IssResponseRejected,
+  type IssSource,
+} from '../../functions/iss-poller/api-sources.ts';
+import { type PollPlan, pollIss } from '../../functions/iss-poller/poller.ts';
 
 /** A clock that only moves when the loop sleeps (or a source takes "time"). */
 function fakeClock(startMs = 1_000_000): Clock & { sleeps: number[]; advance(ms: number): void } {
@@ -147,6 +152,40 @@ describe('ISS polling loop', () => {
     expect(out.published).toEqual([position(30, 'wheretheiss'), position(35, 'sgp4')]);
     expect(summary.bySource).toEqual({ 'open-notify': 0, wheretheiss: 1, sgp4: 1 });
     expect(events).toContain('skipped:open-notify:circuit open');
+  });
+
+  it('reports a source error that is neither a rejected answer nor an open circuit, and falls back', async () => {
+    const clock = fakeClock();
+    const broken: IssSource = {
+      name: 'open-notify',
+      fetch: async () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'latitude')");
+      },
+    };
+    const rejected: IssSource = {
+      name: 'wheretheiss',
+      fetch: async () => {
+        throw new IssResponseRejected('wheretheiss', 'http-status', 'HTTP 503');
+      },
+    };
+    const orbit = scripted('sgp4', [position(45, 'sgp4')]);
+    const out = sinks();
+    const failures: Array<{ source: string; error: unknown }> = [];
+
+    await pollIss(plan({ pollDurationMs: 0 }), {
+      sources: [broken, rejected, orbit],
+      clock,
+      ...out,
+      onEvent: (e) => {
+        if (e.type === 'source-failed') failures.push({ source: e.source, error: e.error });
+      },
+    });
+
+    // The rejection was reported by its source already; the TypeError only here.
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.source).toBe('open-notify');
+    expect(failures[0]?.error).toBeInstanceOf(TypeError);
+    expect(out.published).toEqual([position(45, 'sgp4')]);
   });
 
   it('counts a poll without any valid position and goes on', async () => {

@@ -1,13 +1,7 @@
-import { aggregateRecords } from '#state/windows/aggregate.ts';
+// The module's internals (the step's encoding, window arithmetic) are unit-tested where they live.
 import { encodeStep } from '#state/windows/apply.ts';
-import { TopicKeys } from '#state/windows/keys.ts';
-import { compareCodePoints } from '#state/windows/read.ts';
-import {
-  alignDown,
-  assertWindowSettings,
-  isWindowClosed,
-  type WindowSettings,
-} from '#state/windows/windows.ts';
+import { aggregateRecords, compareCodePoints, TopicKeys, type WindowSettings } from '#state/windows/index.ts';
+import { alignDown, assertWindowSettings, isWindowClosed } from '#state/windows/windows.ts';
 
 const settings: WindowSettings = {
   keyPrefix: 'unit',

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { encodeTweet } from '#contracts/tweet.ts';
 import type { AppConfig } from '#lib/config.ts';
 import { errorMessage, ServiceUnavailableError } from '#lib/errors.ts';
 import { redisLocation } from '#lib/redis.ts';
@@ -53,7 +54,7 @@ export async function checkKafkaRoundTrip(config: AppConfig, timeoutMs = 15_000)
       acks: -1,
       messages: Array.from({ length: MESSAGES }, (_, i) => ({
         key: `@doctor-${i}`,
-        value: JSON.stringify({
+        value: encodeTweet({
           usuario: `@doctor-${i}`,
           texto: `health check ${i + 1}/${MESSAGES} #doctor`,
           hashtag_principal: '#doctor',

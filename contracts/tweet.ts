@@ -1,11 +1,36 @@
 /**
- * Decoding one Kafka record value into something countable: base64 -> bytes -> strict UTF-8 ->
- * JSON -> the seed-era tweet shape (zod) -> event time and hashtags. Every failure is a
- * {@link Rejection} with a reason for the dead-letter topic; nothing here throws on bad input.
+ * The `tweets_topic` record: UTF-8 JSON in exactly the shape the Spark-era producer wrote,
+ * `{"usuario": "@SparkGuru", "texto": "proyecto sobre #Spark", "hashtag_principal": "#Spark", "timestamp": 1733940000.25}`.
+ *
+ * Producers write it with {@link encodeTweet}; the counter reads it with {@link decodeTweet} /
+ * {@link decodeTweetBase64}: base64 -> bytes -> strict UTF-8 -> JSON -> {@link tweetSchema} ->
+ * event time and hashtags. Every failure is a {@link Rejection} with a reason for the dead-letter
+ * topic; nothing here throws on bad input. Producer tests decode their output with the same
+ * functions, so the two sides cannot drift apart.
  */
 import { z } from 'zod';
-import type { Hashtag } from '#state/windows/index.ts';
-import { hashtagsInText, parseHashtag } from './hashtags.ts';
+import { type Hashtag, hashtagsInText, parseHashtag } from './hashtag.ts';
+
+/**
+ * The tweet as it travels. Unknown fields are ignored (and never copied: zod builds a fresh
+ * object, so `__proto__` keys are inert); the bounds keep a hostile record cheap to reject.
+ */
+export const tweetSchema = z.object({
+  usuario: z.string().max(512),
+  texto: z.string().max(8192),
+  /** Counted alone when set; otherwise every distinct `#tag` in `texto` is counted. */
+  hashtag_principal: z.string().max(1024).nullish(),
+  /** Event time, epoch seconds (fractions allowed). */
+  timestamp: z.number(),
+});
+
+export type Tweet = z.infer<typeof tweetSchema>;
+
+/** The record value for `tweet`: JSON with the four fields in the seed's order, nothing else. */
+export function encodeTweet(tweet: Tweet): string {
+  const { usuario, texto, hashtag_principal, timestamp } = tweet;
+  return JSON.stringify({ usuario, texto, hashtag_principal, timestamp });
+}
 
 /** Bounds on what a record may hold. */
 export interface DecodeLimits {
@@ -40,24 +65,12 @@ export interface DecodedTweet {
   readonly ok: true;
   /** Event time, epoch ms. */
   readonly eventTime: number;
+  /** What the record counts for: `hashtag_principal`, or the distinct tags of `texto`. */
   readonly hashtags: readonly Hashtag[];
 }
 
 /**
- * The tweet as the Spark-era producer wrote it:
- * `{"usuario": "@SparkGuru", "texto": "proyecto sobre #Spark", "hashtag_principal": "#Spark", "timestamp": 1733940000.25}`.
- * Unknown fields are ignored (and never copied: zod builds a fresh object, so `__proto__` keys are inert).
- */
-export const tweetSchema = z.object({
-  usuario: z.string().max(512),
-  texto: z.string().max(8192),
-  hashtag_principal: z.string().max(1024).nullish(),
-  /** Event time, epoch seconds (fractions allowed). */
-  timestamp: z.number(),
-});
-
-/**
- * Decodes one record value (base64, as the Lambda event carries it).
+ * Decodes one record value.
  * @param kafkaTimestampMs the record's Kafka timestamp: the reference for "too far in the future",
  *   so that a redelivered record gets the same verdict as the first time.
  */
@@ -95,11 +108,11 @@ function tooLarge(size: number, limits: DecodeLimits): Rejection {
   return reject('too-large', `value is ${size} bytes, more than ${limits.maxValueBytes}`);
 }
 
-function decodeBytes(
-  bytes: Buffer,
-  kafkaTimestampMs: number,
-  limits: DecodeLimits,
-): DecodedTweet | Rejection {
+/**
+ * The tweet in `bytes` (strict UTF-8 JSON of the {@link tweetSchema} shape), for readers that keep
+ * the record (an archive) rather than count it; {@link decodeTweet} applies the counting rules on top.
+ */
+export function readTweet(bytes: Buffer): { readonly ok: true; readonly tweet: Tweet } | Rejection {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -119,7 +132,17 @@ function decodeBytes(
     );
     return reject('invalid-shape', `not a tweet: ${problems.join('; ')}`);
   }
-  const tweet = parsed.data;
+  return { ok: true, tweet: parsed.data };
+}
+
+function decodeBytes(
+  bytes: Buffer,
+  kafkaTimestampMs: number,
+  limits: DecodeLimits,
+): DecodedTweet | Rejection {
+  const read = readTweet(bytes);
+  if (!read.ok) return read;
+  const { tweet } = read;
 
   const eventTime = Math.round(tweet.timestamp * 1000);
   if (!Number.isSafeInteger(eventTime) || eventTime <= 0) {

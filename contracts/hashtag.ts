@@ -1,10 +1,17 @@
 /**
- * Hashtags as the counter understands them: `#` followed by letters, marks, digits, connector
- * punctuation (`_`) and emoji, at most {@link MAX_HASHTAG_CODE_POINTS} code points. Grouping is by a
- * case-folded NFC key (`#Spark`, `#spark` and `#SPARK` are one trend); the NFC spelling as written is
- * kept as the candidate display form.
+ * The hashtag rules every part agrees on: `#` followed by letters, marks, digits, connector
+ * punctuation (`_`) and emoji, at most {@link MAX_HASHTAG_CODE_POINTS} code points. Grouping is by
+ * a case-folded NFC key (`#Spark`, `#spark` and `#SPARK` are one trend); the NFC spelling as
+ * written is kept as the candidate display form (the list shows the most used one).
  */
-import type { Hashtag } from '#state/windows/index.ts';
+
+/** One hashtag occurrence: the grouping key and the spelling it was written with. */
+export interface Hashtag {
+  /** Case-folded NFC form: what groups `#Spark` and `#spark`. */
+  readonly key: string;
+  /** NFC form as written (with `#`): candidate display form. */
+  readonly form: string;
+}
 
 export const MAX_HASHTAG_CODE_POINTS = 100;
 
