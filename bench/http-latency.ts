@@ -1,3 +1,4 @@
+// Over 300 lines: one benchmark script, two measurements (in process, through serverless offline) sharing the seed and report.
 /**
  * Latency and throughput of the top-hashtags HTTP API, measured two ways:
  *

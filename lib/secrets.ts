@@ -1,30 +1,24 @@
 /**
- * Secrets (Redis AUTH token, Kafka SASL/SCRAM credentials) read from AWS Secrets Manager once per
- * container and cached. The client comes from the Lambda runtime's AWS SDK, so it is imported
- * lazily: local runs, which never set a secret ARN, never load it.
+ * Secrets (Redis AUTH token, Kafka SASL/SCRAM credentials) read from AWS Secrets Manager with the
+ * Powertools Parameters utility, which caches each value per container for {@link SECRET_MAX_AGE_SECONDS}
+ * and does not cache a failed read. It is imported on first use: local runs, which set no secret
+ * ARN, never load it or the AWS SDK it calls (the Lambda runtime's).
+ * https://docs.powertools.aws.dev/lambda/typescript/latest/features/parameters/
  */
 import { z } from 'zod';
-
-const cache = new Map<string, Promise<string>>();
 
 /** A function that returns a secret's string value; injectable for tests. */
 export type SecretReader = (secretId: string) => Promise<string>;
 
-/** Reads a secret's SecretString from Secrets Manager (cached per container). */
-export const readSecretString: SecretReader = (secretId) => {
-  let pending = cache.get(secretId);
-  if (!pending) {
-    pending = (async () => {
-      const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-      const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId }));
-      if (!out.SecretString) throw new Error(`secret ${secretId} has no SecretString`);
-      return out.SecretString;
-    })();
-    // A failed read is not cached: the next invocation tries again.
-    pending.catch(() => cache.delete(secretId));
-    cache.set(secretId, pending);
-  }
-  return pending;
+/** Seconds a secret's value is reused before Secrets Manager is asked again (so a rotated one is picked up). */
+export const SECRET_MAX_AGE_SECONDS = 300;
+
+/** Reads a secret's SecretString from Secrets Manager (cached per container for {@link SECRET_MAX_AGE_SECONDS}). */
+export const readSecretString: SecretReader = async (secretId) => {
+  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
+  const value = await getSecret(secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
+  if (typeof value !== 'string') throw new Error(`secret ${secretId} has no SecretString`);
+  return value;
 };
 
 const usernamePassword = z.object({ username: z.string().min(1), password: z.string().min(1) });
@@ -53,9 +47,4 @@ export async function readPassword(secretId: string, read: SecretReader = readSe
     // not JSON: the whole string is the password
   }
   return raw;
-}
-
-/** Test hook: forget cached values. */
-export function clearSecretCache(): void {
-  cache.clear();
 }

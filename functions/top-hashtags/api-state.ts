@@ -2,8 +2,10 @@
  * What the HTTP API reads, as a narrow interface over `state/`. The routes depend on this, not on
  * a Redis client; {@link redisApiState} binds it to the real state modules.
  */
+
+import type { IssPosition } from '#contracts/iss-position.ts';
 import type { RedisClient } from '#lib/redis.ts';
-import { type IssPosition, readIssPosition } from '#state/iss/index.ts';
+import { readIssPosition } from '#state/iss/index.ts';
 import {
   type CounterStats,
   readCounterStats,
@@ -13,7 +15,7 @@ import {
   type WindowSettings,
 } from '#state/windows/index.ts';
 
-export type { CounterStats, TopHashtagsView as WindowRanking } from '#state/windows/index.ts';
+export type { CounterStats, TopHashtagsView } from '#state/windows/index.ts';
 
 /** The number of hashtag occurrences counted in one tumbling window (epoch ms). */
 export interface WindowTotal {

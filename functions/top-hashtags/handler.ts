@@ -10,18 +10,19 @@ import { createMetrics } from '#lib/metrics.ts';
 import { containerRedis } from '#lib/redis.ts';
 import { windowSettingsFrom } from '#state/windows/windows.ts';
 import { redisApiState } from './api-state.ts';
-import { createHttpHandler } from './app.ts';
+import { createTopHashtagsHandler } from './app.ts';
 
 const config = loadConfig();
 const logger = createLogger('top-hashtags', config.logLevel);
 const metrics = createMetrics('top-hashtags');
 
-// Not PINGed: the API maps a connection error to its own 503 on the request that meets it.
-const redis = containerRedis(config, { ping: false });
+// Not PINGed: the API maps a connection error to its own 503 on the request that meets it. Each
+// command has a deadline: a Redis that accepts connections but does not answer is a 503 too.
+const redis = containerRedis(config, { ping: false, commandTimeoutMs: config.redis.httpCommandTimeoutMs });
 
 export const handler = closingAfterLocalInvoke(
   config.invokeLocal,
-  createHttpHandler({
+  createTopHashtagsHandler({
     state: redisApiState(redis.get, windowSettingsFrom(config), config.topics.tweets),
     logger,
     metrics,

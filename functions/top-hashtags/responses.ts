@@ -1,8 +1,10 @@
 /**
- * HTTP responses of the API: JSON bodies, RFC 9457 problem details for errors, the dashboard's
- * HTML, and conditional requests (a strong ETag over the body, 304 on a matching If-None-Match).
+ * The API's responses: JSON bodies, the dashboard's HTML, RFC 9457 problem details for errors, and
+ * the error → problem mapping (Redis unreachable or too slow is a 503, anything else a 500).
  */
-import { createHash } from 'node:crypto';
+import { errorMessage } from '#lib/errors.ts';
+import type { Logger } from '#lib/logger.ts';
+import { isRedisConnectionError } from '#lib/redis.ts';
 import type { ParameterProblem } from './query.ts';
 
 /** The structured result an API Gateway HTTP API (payload 2.0) Lambda integration returns. */
@@ -19,6 +21,9 @@ const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
 } as const;
+
+/** Seconds a client should wait before retrying while Redis is down or hung. */
+export const RETRY_AFTER_SECONDS = 5;
 
 export function jsonResponse(statusCode: number, body: unknown, cacheControl: string): HttpResponse {
   return {
@@ -92,33 +97,25 @@ export function badRequest(problems: readonly ParameterProblem[]): HttpResponse 
   return problemResponse(400, 'Invalid query parameter', detail, { errors: problems });
 }
 
-/** A strong validator over the exact bytes of the body. */
-export function entityTag(body: string): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
-}
-
 /**
- * True when an If-None-Match header matches `etag` (weak comparison, as RFC 9110 §13.1.2 asks of
- * If-None-Match: `W/"x"` matches `"x"`; `*` matches any current representation).
+ * The answer to an error a route threw. Redis unreachable, or not answering within the command
+ * timeout, is a 503 with Retry-After; anything else a 500 whose stack goes to the log, never to
+ * the caller. One log line per failure: the access log itself stays at DEBUG.
  */
-export function ifNoneMatchMatches(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  const opaque = etag.replace(/^W\//, '');
-  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === opaque);
-}
-
-/**
- * Adds an ETag to a 200 and turns it into a 304 (no body, same validators and caching headers)
- * when the caller already holds that representation.
- */
-export function conditional(response: HttpResponse, ifNoneMatch: string | undefined): HttpResponse {
-  if (response.statusCode !== 200) return response;
-  const etag = entityTag(response.body);
-  const headers: Record<string, string> = { ...response.headers, etag };
-  if (!ifNoneMatchMatches(ifNoneMatch, etag)) return { ...response, headers };
-  // A 304 carries the validators and caching headers of the 200 it stands for, and no body.
-  delete headers['content-type'];
-  delete headers['content-security-policy'];
-  return { statusCode: 304, headers, body: '' };
+export function failureResponse(error: unknown, logger: Logger): HttpResponse {
+  if (isRedisConnectionError(error)) {
+    logger.warn('Redis is unreachable or too slow; answering 503', { error: errorMessage(error) });
+    return problemResponse(
+      503,
+      'Service Unavailable',
+      `The hashtag counts are stored in Redis, which cannot be reached right now. Try again in ${RETRY_AFTER_SECONDS} seconds.`,
+      { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } },
+    );
+  }
+  logger.error('Unexpected error while answering a request', error instanceof Error ? error : String(error));
+  return problemResponse(
+    500,
+    'Internal Server Error',
+    'The request could not be answered; it has been logged.',
+  );
 }

@@ -1,8 +1,14 @@
 /**
- * The routes of the API: which path serves what, and how each turns state into a response.
- * Plain functions of (request, state, clock): no Lambda, no Redis client.
+ * The routes of the API on the Powertools HTTP router (API Gateway HTTP API, payload 2.0): which
+ * path serves what, 404 and 405 as problem details, and every error a route throws mapped to one.
+ * Route bodies are plain functions of (query, state, clock): no Lambda, no Redis client.
+ * https://docs.powertools.aws.dev/lambda/typescript/latest/features/event-handler/http/
  */
-import type { ApiState, IssTrack, WindowRanking, WindowTotal } from './api-state.ts';
+import { isAPIGatewayProxyEventV2, NotFoundError, Router } from '@aws-lambda-powertools/event-handler/http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Logger } from '#lib/logger.ts';
+import type { ApiState } from './api-state.ts';
+import { historyBody, issPositionBody, liveCacheControl, topHashtagsBody } from './bodies.ts';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard/page.ts';
 import {
   parseHistoryQuery,
@@ -10,15 +16,16 @@ import {
   parseTopHashtagsQuery,
   type QueryBounds,
   type RawQuery,
+  rawQuery,
 } from './query.ts';
-import { badRequest, type HttpResponse, htmlResponse, jsonResponse, problemResponse } from './responses.ts';
-
-/** What a route needs to know about the request. */
-export interface ApiRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: RawQuery;
-}
+import {
+  badRequest,
+  failureResponse,
+  type HttpResponse,
+  htmlResponse,
+  jsonResponse,
+  problemResponse,
+} from './responses.ts';
 
 export interface RouteContext {
   readonly state: ApiState;
@@ -27,205 +34,128 @@ export interface RouteContext {
   readonly issPollSeconds: number;
 }
 
-export type RouteName = 'dashboard' | 'top-hashtags' | 'history' | 'iss-position';
+type Serve = (query: RawQuery, context: RouteContext) => Promise<HttpResponse>;
 
-interface Route {
-  readonly name: RouteName;
-  readonly path: string;
-  readonly serve: (request: ApiRequest, context: RouteContext) => Promise<HttpResponse>;
-}
-
-/** The body of `GET /top-hashtags` (documented in openapi/openapi.yaml). */
-export interface TopHashtagsBody {
-  readonly topic: string;
-  readonly view: 'tumbling' | 'sliding';
-  readonly windowStart: string;
-  readonly windowEnd: string;
-  readonly complete: boolean;
-  readonly watermark: string | null;
-  readonly hashtags: WindowRanking['hashtags'];
-  readonly totals: WindowRanking['totals'];
-  readonly stats: { accepted: number; late: number; duplicate: number; rejected: number };
-}
-
-/** Shapes a ranking and the counter's statistics as the API shows them (ISO 8601 times). */
-export function topHashtagsBody(
-  topic: string,
-  ranking: WindowRanking,
-  stats: TopHashtagsBody['stats'],
-): TopHashtagsBody {
-  return {
-    topic,
-    view: ranking.view,
-    windowStart: iso(ranking.windowStart),
-    windowEnd: iso(ranking.windowEnd),
-    complete: ranking.complete,
-    watermark: ranking.watermark === null ? null : iso(ranking.watermark),
-    hashtags: ranking.hashtags.map(({ rank, hashtag, count }) => ({ rank, hashtag, count })),
-    totals: { hashtags: ranking.totals.hashtags, count: ranking.totals.count },
-    stats: {
-      accepted: stats.accepted,
-      late: stats.late,
-      duplicate: stats.duplicate,
-      rejected: stats.rejected,
-    },
-  };
-}
-
-export function historyBody(
-  topic: string,
-  windowSeconds: number,
-  history: readonly WindowTotal[],
-): {
-  topic: string;
-  windowSeconds: number;
-  windows: { windowStart: string; windowEnd: string; total: number }[];
-} {
-  return {
-    topic,
-    windowSeconds,
-    windows: history.map((w) => ({
-      windowStart: iso(w.windowStart),
-      windowEnd: iso(w.windowEnd),
-      total: w.total,
-    })),
-  };
-}
-
-export function issPositionBody(track: IssTrack): {
-  latest: IssPositionOut | null;
-  track: IssPositionOut[];
-} {
-  return {
-    latest: track.latest ? issPositionOut(track.latest) : null,
-    track: track.track.map(issPositionOut),
-  };
-}
-
-interface IssPositionOut {
-  latitude: number;
-  longitude: number;
-  timestamp: string;
-  source: string;
-}
-
-function issPositionOut(p: IssTrack['track'][number]): IssPositionOut {
-  return {
-    latitude: p.latitude,
-    longitude: p.longitude,
-    timestamp: iso(p.timestamp * 1000),
-    source: p.source,
-  };
-}
-
-/**
- * Live counts change with every batch and the sliding view moves every slide (10 s by default):
- * a cache may keep a response until the next slide boundary, never across it.
- */
-export function liveCacheControl(nowMs: number, slideSeconds: number): string {
-  const slideMs = slideSeconds * 1000;
-  const untilNextSlide = Math.max(1, Math.ceil((slideMs - (nowMs % slideMs)) / 1000));
-  return `public, max-age=${untilNextSlide}`;
-}
-
-const bounds = (context: RouteContext): QueryBounds => ({
-  nowMs: context.nowMs,
-  retentionSeconds: context.state.settings.retentionSeconds,
-  windowSeconds: context.state.settings.windowSeconds,
+const bounds = ({ nowMs, state }: RouteContext): QueryBounds => ({
+  nowMs,
+  retentionSeconds: state.settings.retentionSeconds,
+  windowSeconds: state.settings.windowSeconds,
 });
 
-const ROUTES: readonly Route[] = [
-  {
-    name: 'dashboard',
-    path: '/',
-    // The page ignores its query string: links with tracking parameters must still open it.
-    serve: async () => htmlResponse(DASHBOARD_HTML, 'public, max-age=300', DASHBOARD_CSP),
-  },
-  {
-    name: 'top-hashtags',
-    path: '/top-hashtags',
-    serve: async (request, context) => {
-      const query = parseTopHashtagsQuery(request.query, bounds(context));
+/** Path → route name (the metrics' `route` dimension) and what it serves. */
+const ROUTES: ReadonlyArray<readonly [path: `/${string}`, name: string, serve: Serve]> = [
+  // The page ignores its query string: links with tracking parameters must still open it.
+  ['/', 'dashboard', async () => htmlResponse(DASHBOARD_HTML, 'public, max-age=300', DASHBOARD_CSP)],
+  [
+    '/top-hashtags',
+    'top-hashtags',
+    async (raw, context) => {
+      const query = parseTopHashtagsQuery(raw, bounds(context));
       if (!query.ok) return badRequest(query.problems);
       const { state, nowMs } = context;
       const [ranking, stats] = await Promise.all([state.topHashtags(query.value), state.counterStats()]);
-      return jsonResponse(
-        200,
-        topHashtagsBody(state.topic, ranking, stats),
-        liveCacheControl(nowMs, state.settings.slideSeconds),
-      );
+      const body = topHashtagsBody(state.topic, ranking, stats);
+      return jsonResponse(200, body, liveCacheControl(nowMs, state.settings.slideSeconds));
     },
-  },
-  {
-    name: 'history',
-    path: '/top-hashtags/history',
-    serve: async (request, context) => {
-      const query = parseHistoryQuery(request.query, bounds(context));
+  ],
+  [
+    '/top-hashtags/history',
+    'history',
+    async (raw, context) => {
+      const query = parseHistoryQuery(raw, bounds(context));
       if (!query.ok) return badRequest(query.problems);
       const { state, nowMs } = context;
-      const history = await state.windowHistory(query.value.windows);
-      return jsonResponse(
-        200,
-        historyBody(state.topic, state.settings.windowSeconds, history),
-        liveCacheControl(nowMs, state.settings.slideSeconds),
+      const body = historyBody(
+        state.topic,
+        state.settings.windowSeconds,
+        await state.windowHistory(query.value.windows),
       );
+      return jsonResponse(200, body, liveCacheControl(nowMs, state.settings.slideSeconds));
     },
-  },
-  {
-    name: 'iss-position',
-    path: '/iss/position',
-    serve: async (request, context) => {
-      const query = parseNoQuery(request.query);
+  ],
+  [
+    '/iss/position',
+    'iss-position',
+    async (raw, context) => {
+      const query = parseNoQuery(raw);
       if (!query.ok) return badRequest(query.problems);
-      const track = await context.state.issPosition();
-      return jsonResponse(
-        200,
-        issPositionBody(track),
-        `public, max-age=${Math.ceil(context.issPollSeconds)}`,
-      );
+      const body = issPositionBody(await context.state.issPosition());
+      return jsonResponse(200, body, `public, max-age=${Math.ceil(context.issPollSeconds)}`);
     },
-  },
+  ],
 ];
 
-/** The route for a path, ignoring one trailing slash; `undefined` when none serves it. */
-export function findRoute(path: string): Route | undefined {
-  const normalised = path.length > 1 ? path.replace(/\/$/, '') : path;
-  return ROUTES.find((route) => route.path === normalised);
+/** Every path the API serves, for 404 messages and tests. */
+export const ROUTE_PATHS: readonly string[] = ROUTES.map(([path]) => path);
+
+const NAMES = new Map<string, string>(ROUTES.map(([path, name]) => [path, name]));
+
+/** The route name for a path, matched as the router matches it (trailing slashes ignored), or `unknown`. */
+export function routeOf(path: string): string {
+  return NAMES.get(routePath(path)) ?? 'unknown';
 }
 
-/** Every path the API serves, for 404 messages and tests. */
-export const ROUTE_PATHS: readonly string[] = ROUTES.map((route) => route.path);
+const routePath = (path: string) => (path === '/' ? path : path.replace(/\/+$/, ''));
+
+export interface RouterDependencies {
+  readonly state: ApiState;
+  readonly logger: Logger;
+  readonly issPollSeconds: number;
+  readonly now: () => number;
+}
+
+export type ServeRequest = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /**
- * Answers one request. Only `GET` (and `HEAD`, answered like `GET` without a body by the caller)
- * is served; anything else on a known path is 405 with `Allow`, an unknown path is 404.
+ * The API as one function of (event, context). Only `GET` and `HEAD` are served (HEAD's body is
+ * dropped by the conditional-request middleware); another method on a known path is a 405 with
+ * `Allow`, an unknown path a 404: the router itself answers both with a bare 404.
  */
-export async function serve(
-  request: ApiRequest,
-  context: RouteContext,
-): Promise<{ route: RouteName | 'unknown'; response: HttpResponse }> {
-  const route = findRoute(request.path);
-  if (!route) {
-    return {
-      route: 'unknown',
-      response: problemResponse(
-        404,
-        'Not Found',
-        `No route serves ${request.path}. Routes: ${ROUTE_PATHS.map((p) => `GET ${p}`).join(', ')}.`,
-      ),
-    };
+export function createRouter(deps: RouterDependencies): ServeRequest {
+  const router = new Router({ logger: deps.logger });
+  for (const [path, , serve] of ROUTES) {
+    router.route(
+      async ({ req }) =>
+        serve(rawQuery(new URL(req.url).search.slice(1), undefined), {
+          state: deps.state,
+          nowMs: deps.now(),
+          issPollSeconds: deps.issPollSeconds,
+        }),
+      { method: ['GET', 'HEAD'], path },
+    );
   }
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return {
-      route: route.name,
-      response: problemResponse(405, 'Method Not Allowed', `${route.path} only answers GET.`, {
-        headers: { allow: 'GET, HEAD' },
-      }),
-    };
-  }
-  return { route: route.name, response: await route.serve(request, context) };
+  router.errorHandler(NotFoundError, async (_error, { req }) => {
+    const path = new URL(req.url).pathname;
+    if (routeOf(path) === 'unknown') {
+      const routes = ROUTE_PATHS.map((p) => `GET ${p}`).join(', ');
+      return problemResponse(404, 'Not Found', `No route serves ${path}. Routes: ${routes}.`);
+    }
+    return problemResponse(405, 'Method Not Allowed', `${routePath(path)} only answers GET.`, {
+      headers: { allow: 'GET, HEAD' },
+    });
+  });
+  router.errorHandler(Error, async (error) => failureResponse(error, deps.logger));
+  return (event, context) => router.resolve(routable(event), context);
 }
 
-function iso(epochMs: number): string {
-  return new Date(epochMs).toISOString();
+/**
+ * The event as the router can take it. The router builds a Web `Request`, which refuses a body on
+ * GET and HEAD (API Gateway passes one on; serverless offline sends `body: null`, which the router
+ * does not recognise as an HTTP API event) and a URL from the caller's Host and X-Forwarded-Proto
+ * (a malformed one would throw before any route). The API reads neither: the body stays out, and
+ * the URL gets a fixed origin (only its path and query are read).
+ */
+function routable(event: APIGatewayProxyEventV2): APIGatewayProxyEventV2 {
+  const { body: _unread, ...rest } = event;
+  const headers = { ...event.headers, host: 'localhost', 'x-forwarded-proto': 'https' };
+  const routed = { ...rest, headers, isBase64Encoded: false };
+  if (!isAPIGatewayProxyEventV2(routed)) {
+    throw new TypeError(
+      'top-hashtags takes an API Gateway HTTP API event (payload format 2.0), such as tests/fixtures/http-api/get-top-hashtags.json',
+    );
+  }
+  return routed;
 }

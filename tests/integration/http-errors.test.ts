@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadConfig } from '#lib/config.ts';
 import { createRedis, type RedisClient } from '#lib/redis.ts';
 import documentedExample from '../fixtures/http-api/aws-documented-example.json' with { type: 'json' };
-import { call, createTestApi, lambdaContext, testSettings } from '../support/http-api.ts';
+import { apiEvent, call, createTestApi, lambdaContext, testSettings } from '../support/http-api.ts';
 import { openApiValidator, problemValidator } from '../support/openapi.ts';
 
 interface Problem {
@@ -150,6 +150,30 @@ describe('routes', () => {
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
     expect(head.headers.etag).toBe(get.headers.etag);
+  });
+
+  it('serves a GET that carries a body, or `body: null` as serverless offline sends it, like any GET', async () => {
+    const withBody = { ...apiEvent('/top-hashtags?limit=1'), body: 'ignored' };
+    const offline = { ...apiEvent('/top-hashtags?limit=1'), body: null } as unknown as APIGatewayProxyEventV2;
+
+    const answers = await Promise.all(
+      [withBody, offline].map((event) => api().handler(event, lambdaContext)),
+    );
+
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
+  });
+
+  it('is not thrown by a malformed Host or X-Forwarded-Proto header', async () => {
+    const answer = await call(api(), '/top-hashtags', {
+      headers: { host: 'not a host', 'x-forwarded-proto': 'h t t p' },
+    });
+    expect(answer.status).toBe(200);
+  });
+
+  it('refuses an event that is no HTTP API request, naming the fixture to pass', async () => {
+    await expect(api().handler({} as APIGatewayProxyEventV2, lambdaContext)).rejects.toThrow(
+      /API Gateway HTTP API event \(payload format 2\.0\), such as tests\/fixtures\/http-api\/get-top-hashtags\.json/,
+    );
   });
 
   it('serves a path with a trailing slash like the path without it', async () => {

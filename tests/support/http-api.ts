@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { parseHashtag } from '#contracts/hashtag.ts';
 import { createLogger } from '#lib/logger.ts';
 import { createMetrics } from '#lib/metrics.ts';
 import type { RedisClient } from '#lib/redis.ts';
@@ -18,9 +19,8 @@ import {
   readAppliedOffsets,
   type WindowSettings,
 } from '#state/windows/index.ts';
-import { parseHashtag } from '../../functions/hashtag-counter/hashtags.ts';
 import { redisApiState } from '../../functions/top-hashtags/api-state.ts';
-import { createHttpHandler, type HttpApiHandler } from '../../functions/top-hashtags/app.ts';
+import { createTopHashtagsHandler, type TopHashtagsHandler } from '../../functions/top-hashtags/app.ts';
 import getTopHashtags from '../fixtures/http-api/get-top-hashtags.json' with { type: 'json' };
 
 /** Window settings for a test: a unique prefix, the production defaults unless overridden. */
@@ -36,7 +36,7 @@ export function testSettings(overrides: Partial<WindowSettings> = {}): WindowSet
 }
 
 export interface ApiUnderTest {
-  readonly handler: HttpApiHandler;
+  readonly handler: TopHashtagsHandler;
   readonly settings: WindowSettings;
   readonly topic: string;
 }
@@ -50,7 +50,7 @@ export function createTestApi(
   const topic = options.topic ?? 'tweets_topic';
   // EMF lines would flood the test output; the metrics calls themselves still run.
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  const handler = createHttpHandler({
+  const handler = createTopHashtagsHandler({
     state: redisApiState(async () => redis, settings, topic),
     logger: createLogger('top-hashtags', process.env.TEST_LOG_LEVEL ?? 'SILENT'),
     metrics: createMetrics('top-hashtags'),
@@ -163,7 +163,7 @@ export async function countRecords(
 
 /** A loopback HTTP server in front of the handler, converting requests as API Gateway does. */
 export async function startHttpServer(
-  handler: HttpApiHandler,
+  handler: TopHashtagsHandler,
   port = 0,
 ): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
   const server = createServer((req, res) => {

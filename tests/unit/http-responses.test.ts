@@ -1,14 +1,10 @@
-/** Responses of the HTTP API: conditional requests, problem bodies, cache lifetimes, routing. Pure. */
+/** Responses of the HTTP API: conditional requests, problem bodies, cache lifetimes, route names. Pure. */
 import { createHash } from 'node:crypto';
+import { liveCacheControl, topHashtagsBody } from '../../functions/top-hashtags/bodies.ts';
+import { conditional, entityTag, ifNoneMatchMatches } from '../../functions/top-hashtags/conditional.ts';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from '../../functions/top-hashtags/dashboard/page.ts';
-import {
-  badRequest,
-  conditional,
-  entityTag,
-  ifNoneMatchMatches,
-  jsonResponse,
-} from '../../functions/top-hashtags/responses.ts';
-import { findRoute, liveCacheControl, topHashtagsBody } from '../../functions/top-hashtags/routes.ts';
+import { badRequest, jsonResponse } from '../../functions/top-hashtags/responses.ts';
+import { routeOf } from '../../functions/top-hashtags/routes.ts';
 
 describe('conditional requests', () => {
   const ok = jsonResponse(200, { hashtags: ['#Spark'] }, 'public, max-age=10');
@@ -40,7 +36,7 @@ describe('conditional requests', () => {
   });
 
   it('adds the ETag to a 200 that is not matched, and leaves errors alone', () => {
-    expect(conditional(ok, '"stale"').headers.etag).toBe(etag);
+    expect(conditional(ok, '"stale"').headers?.etag).toBe(etag);
     const error = badRequest([
       { parameter: 'limit', value: '0', problem: 'must be a whole number from 1 to 100' },
     ]);
@@ -107,14 +103,15 @@ describe('topHashtagsBody', () => {
   });
 });
 
-describe('findRoute', () => {
-  it('finds each route with or without one trailing slash, and nothing else', () => {
-    expect(findRoute('/')?.name).toBe('dashboard');
-    expect(findRoute('/top-hashtags/')?.name).toBe('top-hashtags');
-    expect(findRoute('/top-hashtags/history')?.name).toBe('history');
-    expect(findRoute('/iss/position')?.name).toBe('iss-position');
-    expect(findRoute('/top-hashtags//')).toBeUndefined();
-    expect(findRoute('/TOP-HASHTAGS')).toBeUndefined();
+describe('routeOf', () => {
+  it('names each route as the router matches it, trailing slashes ignored, and nothing else', () => {
+    expect(routeOf('/')).toBe('dashboard');
+    expect(routeOf('/top-hashtags/')).toBe('top-hashtags');
+    expect(routeOf('/top-hashtags//')).toBe('top-hashtags');
+    expect(routeOf('/top-hashtags/history')).toBe('history');
+    expect(routeOf('/iss/position')).toBe('iss-position');
+    expect(routeOf('/TOP-HASHTAGS')).toBe('unknown');
+    expect(routeOf('//')).toBe('unknown');
   });
 });
 
