@@ -9,6 +9,7 @@
  * functions, so the two sides cannot drift apart.
  */
 import { z } from 'zod';
+import { epochSecondsToMs } from './event-time.ts';
 import { type Hashtag, hashtagsInText, parseHashtag } from './hashtag.ts';
 
 /**
@@ -144,7 +145,7 @@ function decodeBytes(
   if (!read.ok) return read;
   const { tweet } = read;
 
-  const eventTime = Math.round(tweet.timestamp * 1000);
+  const eventTime = epochSecondsToMs(tweet.timestamp);
   if (!Number.isSafeInteger(eventTime) || eventTime <= 0) {
     return reject('invalid-event-time', `timestamp ${tweet.timestamp} is not a positive epoch-seconds time`);
   }

@@ -4,10 +4,12 @@
  * an event time the lake can file: positive, and not further ahead of the record's Kafka timestamp
  * than the counter allows (the same verdict on every delivery, since both inputs are in the record).
  */
+
+import { epochSecondsToMs } from '#contracts/event-time.ts';
 import { decodeIssPosition } from '#contracts/iss-position.ts';
 import { readTweet } from '#contracts/tweet.ts';
+import type { KafkaRecordRef } from '#lib/kafka-event.ts';
 import type { LakeRow, LakeTableName } from '#lib/lake/tables.ts';
-import type { KafkaRecordRef } from '../hashtag-counter/event.ts';
 
 export interface RecordLimits {
   /** Largest record value accepted, in bytes. */
@@ -45,7 +47,7 @@ function valueBytes(record: KafkaRecordRef, limits: RecordLimits): Buffer | Reje
 }
 
 function eventTimeProblem(seconds: number, record: KafkaRecordRef, limits: RecordLimits): Rejected | number {
-  const eventTime = Math.round(seconds * 1000);
+  const eventTime = epochSecondsToMs(seconds);
   // 8.64e15 ms is the last instant a Date (and so a date=YYYY-MM-DD folder) can name.
   if (!Number.isSafeInteger(eventTime) || eventTime <= 0 || eventTime > 8.64e15) {
     return reject('invalid-event-time', `timestamp ${seconds} is not a positive epoch-seconds time`);

@@ -1,5 +1,5 @@
 import { type DecodeLimits, decodeTweet, decodeTweetBase64 } from '#contracts/tweet.ts';
-import { partitionsOf } from '../../functions/hashtag-counter/event.ts';
+import { partitionsOf } from '#lib/kafka-event.ts';
 import { kafkaEvent, loadKafkaFixture } from '../fixtures/msk/kafka-events.ts';
 
 const limits: DecodeLimits = { maxValueBytes: 16 * 1024, maxFutureSkewMs: 300_000 };
@@ -49,7 +49,8 @@ describe('decoding a tweet', () => {
     ['invalid-event-time', bytes({ usuario: '@a', texto: '#a', timestamp: -5 })],
     ['invalid-shape', bytes('{"usuario":"@a","texto":"#a","timestamp":1e400}')], // Infinity
     ['invalid-event-time', bytes({ usuario: '@a', texto: '#a', timestamp: 0 })],
-    ['future-event-time', bytes({ usuario: '@a', texto: '#a', timestamp: (kafkaTs + 300_001) / 1000 })],
+    // .002 s, not .001: the double nearest x.001 is just below it, and event time is floored.
+    ['future-event-time', bytes({ usuario: '@a', texto: '#a', timestamp: (kafkaTs + 300_002) / 1000 })],
     [
       'invalid-hashtag',
       bytes({ usuario: '@a', texto: '#a', hashtag_principal: '#a\r\nFLUSHALL', timestamp: 1 }),
