@@ -58,9 +58,23 @@ export interface Pipeline {
   readonly keyPrefix: string;
   readonly consumerGroupId: string;
   readonly failureSwitchKey: string;
-  /** Everything `npm start` printed so far. */
+  /** Everything `npm start` printed so far (what its terminal shows). */
   output(): string;
+  /** The run's log file, as the banner names it. */
+  logFile(): string;
   stop(): Promise<StopResult>;
+  /**
+   * Ends the process running tooling/start with SIGKILL (no chance to clean up), then waits until
+   * every process that ran under npm start has exited or `withinMs` has passed.
+   */
+  killStart(withinMs: number): Promise<KillResult>;
+}
+
+export interface KillResult {
+  /** How long after the SIGKILL the HTTP port stopped accepting connections (undefined: it never did). */
+  readonly httpPortClosedMs: number | undefined;
+  /** Processes started under npm start still alive after `withinMs`. */
+  readonly leftovers: readonly string[];
 }
 
 /** pid → start time (clock ticks since boot), so that a reused pid is never mistaken for ours. */
@@ -189,12 +203,31 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       await stop();
       throw new Error(`npm start was not ready in time:\n${output}`);
     }
-    if (output.includes('consuming as group') && (await portOpen('127.0.0.1', httpPort))) {
+    if (output.includes('The pipeline is running') && (await portOpen('127.0.0.1', httpPort))) {
       const response = await fetch(`${apiBase}/top-hashtags`).catch(() => undefined);
       if (response?.ok) break;
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  const killStart = async (withinMs: number): Promise<KillResult> => {
+    sample();
+    const start = [...seen.entries()].find(
+      ([pid, p]) => p.command.includes('tooling/start/main.ts') && alive(pid, p.start),
+    );
+    if (!start) throw new Error(`no tooling/start process under npm start:\n${output}`);
+    process.kill(start[0], 'SIGKILL');
+    const killed = Date.now();
+    let httpPortClosedMs: number | undefined;
+    const living = () => [...seen.entries()].filter(([pid, p]) => alive(pid, p.start));
+    while (Date.now() - killed < withinMs && (httpPortClosedMs === undefined || living().length > 0)) {
+      if (httpPortClosedMs === undefined && !(await portOpen('127.0.0.1', httpPort, 200)))
+        httpPortClosedMs = Date.now() - killed;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    clearInterval(sampler);
+    return { httpPortClosedMs, leftovers: living().map(([pid, p]) => `${pid} ${p.command}`) };
+  };
+
   return {
     apiBase,
     httpPort,
@@ -204,16 +237,14 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     consumerGroupId,
     failureSwitchKey,
     output: () => output,
+    logFile: () => /Logs {15}(\S+)/.exec(output)?.[1] ?? '',
     stop,
+    killStart,
   };
 }
 
-export interface Tweet {
-  readonly usuario: string;
-  readonly texto: string;
-  readonly hashtag_principal?: string;
-  readonly timestamp: number;
-}
+/** The record the pipeline is fed: the wire contract itself. */
+export type { Tweet } from '#contracts/tweet.ts';
 
 export async function connectProducer(): Promise<Producer> {
   const kafka = new Kafka({ clientId: 'e2e-producer', brokers: BROKERS, logLevel: logLevel.NOTHING });

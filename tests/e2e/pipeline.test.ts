@@ -4,6 +4,7 @@
  * producer, read through GET /top-hashtags, stopped with Ctrl-C.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import {
@@ -118,7 +119,9 @@ describe('npm start (producers off): the pipeline counts what Kafka receives', (
     const settled = await getTop(pipeline.apiBase, `limit=100&at=${at}`);
 
     expect(await redis.exists(pipeline.failureSwitchKey)).toBe(0);
-    expect(pipeline.output()).toMatch(/failed on attempt 1, retrying it whole/);
+    // A person hears of the failing batch once when it fails and once when it is through.
+    expect(pipeline.output()).toMatch(/WARN .*failed on attempt 1, retrying it whole/);
+    expect(pipeline.output()).toMatch(/OK .*delivered on attempt 2/);
     expect(asCounts(settled.hashtags)).toEqual({
       '#E2eSpark': 160,
       '#E2eKafka': 135,
@@ -145,6 +148,12 @@ describe('npm start (producers off): the pipeline counts what Kafka receives', (
 
     const out = pipeline.output();
     expect(out).toContain(`Dashboard          ${pipeline.apiBase}/`);
+    // Quiet: no structured log, metric or request line in the terminal; all of them in the log file.
+    expect(out).not.toMatch(/^\{/m);
+    expect(out).not.toMatch(/GET \/top-hashtags/);
+    const logged = readFileSync(pipeline.logFile(), 'utf8');
+    expect(logged).toMatch(/^\{.*"service":"hashtag-counter"/m);
+    expect(logged).toMatch(/GET \/top-hashtags/);
     expect(out).toContain(`Top hashtags API   ${pipeline.apiBase}/top-hashtags`);
     expect(out).toMatch(
       /350 records in \d+ batches .* lag 0, in flight \d\/3 \| top: #E2eSpark 160, #E2eKafka 135, #E2eRedis 30/,
@@ -159,8 +168,9 @@ describe('npm start (producers off): the pipeline counts what Kafka receives', (
     expect(stopped.leftovers).toEqual([]);
     expect(stopped.portsStillOpen).toEqual([]);
     expect(pipeline.output()).toContain('Kafka event source: stopped');
-    expect(pipeline.output()).toContain(
-      '[start] stopped (left running: kafka, redis, not started by npm start)',
+    // Kafka and Redis were running before: it says who started them and how to stop them.
+    expect(pipeline.output()).toMatch(
+      /\[start\] stopped \(left running: Kafka and Redis, (started by an earlier npm start or npm run infra:up; `npm run infra:down` stops them|not started by this project)\)/,
     );
     // Kafka and Redis were already running: npm start leaves them running.
     expect(await redis.ping()).toBe('PONG');
@@ -204,5 +214,24 @@ describe('npm start (producers on)', () => {
     expect(top.hashtags.length).toBeGreaterThan(0);
     expect(elapsedMs).toBeLessThanOrEqual(30_000);
     expect(pipeline.output()).toMatch(/Scheduled function tweet-generator: invoked once at start/);
+  });
+});
+
+// issue 12 "Orphans": whatever npm start starts ends when it ends, however it ends.
+describe('npm start killed with SIGKILL', () => {
+  let pipeline: Pipeline | undefined;
+
+  afterAll(async () => {
+    if (pipeline) await cleanUp(pipeline);
+  });
+
+  it('takes serverless offline and everything it started down with it within a few seconds', async () => {
+    pipeline = await startPipeline({ schedules: false });
+
+    const killed = await pipeline.killStart(15_000);
+
+    expect(killed.httpPortClosedMs).toBeDefined();
+    expect(killed.httpPortClosedMs).toBeLessThanOrEqual(5_000);
+    expect(killed.leftovers).toEqual([]);
   });
 });

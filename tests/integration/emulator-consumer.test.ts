@@ -14,7 +14,12 @@ import type { EventSourceMapping } from '../../tooling/offline-kafka/sources.ts'
 const settings = infraSettings();
 const brokers = [`${settings.host}:${settings.kafkaPort}`];
 const kafka = new Kafka({ clientId: 'emulator-test', brokers, logLevel: logLevel.NOTHING });
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 interface Invocation {
   readonly event: KafkaLambdaEvent;

@@ -1,8 +1,14 @@
 import type { KafkaLambdaEvent } from '../../tooling/offline-kafka/event-shape.ts';
+import type { EmulatorLog, LogFields } from '../../tooling/offline-kafka/log.ts';
 import { type BatchOutcome, PartitionWorker } from '../../tooling/offline-kafka/partition-worker.ts';
 import { batchRetryPolicy } from '../../tooling/offline-kafka/retry.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 const fastRetry = batchRetryPolicy({ initialDelayMs: 5, maxDelayMs: 20, maxAttempts: Infinity });
 
 function messages(from: number, count: number) {
@@ -17,7 +23,9 @@ function messages(from: number, count: number) {
 const offsetsOf = (event: KafkaLambdaEvent) =>
   Object.values(event.records).flatMap((rs) => rs.map((r) => r.offset));
 
-function harness(options: { batchSize?: number; windowMs?: number; failures?: number } = {}) {
+function harness(
+  options: { batchSize?: number; windowMs?: number; failures?: number; log?: EmulatorLog } = {},
+) {
   const invoked: number[][] = [];
   const committed: string[] = [];
   const outcomes: BatchOutcome[] = [];
@@ -34,7 +42,7 @@ function harness(options: { batchSize?: number; windowMs?: number; failures?: nu
       windowMs: options.windowMs ?? 50,
     },
     retryPolicy: fastRetry,
-    log: quiet,
+    log: options.log ?? quiet,
     async invoke(event) {
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -88,6 +96,31 @@ describe('partition worker', () => {
 
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(h.invoked).toEqual([[0, 1, 2]]);
+  });
+
+  it('tells a person of a failing batch once when it starts failing and once when it is through', async () => {
+    const records: Array<{ level: string; message: string; fields: LogFields }> = [];
+    const keep =
+      (level: string) =>
+      (message: string, fields: LogFields = {}) => {
+        records.push({ level, message, fields });
+      };
+    const log = { debug: keep('DEBUG'), info: keep('INFO'), warn: keep('WARN'), error: keep('ERROR') };
+    const h = harness({ batchSize: 5, failures: 3, log });
+
+    h.worker.push(messages(40, 5));
+    await h.until(() => h.committed.length === 1);
+    await h.worker.stop();
+
+    const forAPerson = records.filter((r) => r.fields.attention !== undefined);
+    expect(forAPerson.map((r) => [r.level, r.fields.attention])).toEqual([
+      ['WARN', 'open'],
+      ['INFO', 'resolved'],
+    ]);
+    expect(forAPerson[0]?.message).toMatch(/offsets 40-44 \(5 records\) failed on attempt 1/);
+    expect(forAPerson[1]?.message).toMatch(/offsets 40-44 delivered on attempt 4/);
+    // The attempts in between are kept for the log file.
+    expect(records.filter((r) => r.fields.event === 'batch-failing')).toHaveLength(4);
   });
 
   it('retries a failed batch whole, with the same records, and commits only after success', async () => {

@@ -9,9 +9,11 @@
  * predecessor's batch in flight, so a partition never has two batches in flight.
  */
 import { type Admin, type Consumer, type EachBatchPayload, Kafka, type LogEntry, logLevel } from 'kafkajs';
+import { errorMessage } from '#lib/errors.ts';
 import { AWS_KAFKA_LIMITS, type BatchLimits } from './batching.ts';
 import type { EventOrigin, KafkaLambdaEvent } from './event-shape.ts';
-import { type BatchOutcome, errorText, PartitionWorker, type WorkerLog } from './partition-worker.ts';
+import type { EmulatorLog } from './log.ts';
+import { type BatchOutcome, PartitionWorker } from './partition-worker.ts';
 import { batchRetryPolicy, DEFAULT_RETRY, type RetrySettings } from './retry.ts';
 import type { EventSourceMapping } from './sources.ts';
 
@@ -29,13 +31,15 @@ export interface MappingStats {
   readonly paused: number;
   /** Records fetched and waiting for their batch. */
   readonly buffered: number;
+  /** Per assigned partition with a worker: how long its records have waited for a delivered batch. */
+  readonly waitingMs: ReadonlyMap<number, number>;
 }
 
 export interface EmulatorOptions {
   readonly mappings: readonly EventSourceMapping[];
   /** Invokes a function by name; rejects when the invocation failed. */
   invoke(functionName: string, event: KafkaLambdaEvent, signal: AbortSignal): Promise<void>;
-  readonly log: WorkerLog;
+  readonly log: EmulatorLog;
   readonly retry?: RetrySettings;
   readonly clientId?: string;
   onBatch?(mapping: EventSourceMapping, outcome: BatchOutcome): void;
@@ -46,14 +50,43 @@ export class MissingTopicError extends Error {
   override name = 'MissingTopicError';
 }
 
-function kafkaLog(log: WorkerLog, context: string) {
+/**
+ * kafkajs's own log, into ours at WARN at most: what it reports (a coordinator still loading after
+ * a broker restart, a rebalance in progress, a lost connection) it retries itself. What needs a
+ * person shows up as a stuck partition or an unreachable broker instead (see local-runner.ts).
+ */
+function kafkaLog(log: EmulatorLog, context: string) {
   return () =>
-    ({ level, log: entry }: LogEntry) => {
-      const text = `kafkajs ${context}: ${entry.message}${entry.error ? ` (${entry.error})` : ''}`;
-      if (level === logLevel.ERROR) log.error(text);
-      else if (level === logLevel.WARN) log.warn(text);
+    ({ level, namespace, log: entry }: LogEntry) => {
+      if (level > logLevel.WARN) return;
+      const { message, timestamp: _ignored, logger: _logger, ...rest } = entry;
+      log.warn(`kafkajs ${context}: ${message}${entry.error ? ` (${entry.error})` : ''}`, {
+        event: 'kafkajs',
+        kafkajsLevel: level === logLevel.ERROR ? 'ERROR' : 'WARN',
+        namespace,
+        ...rest,
+      });
     };
 }
+
+// Group membership, tuned so that records move again within seconds of a restart: a member that
+// died without leaving (kill -9, a crashed npm start) holds its partitions until its session
+// expires, and kafkajs's defaults (30 s session, 60 s rebalance) made a restart wait 31 s.
+// AWS runs the event source mapping's consumers itself and exposes none of these settings: its
+// pollers are replaced by the service and the group rebalances on the broker's own timers.
+// https://kafka.js.org/docs/consuming#options
+const GROUP_TIMING = {
+  // A dead member's partitions move after 10 s; the broker's floor is 6 s (group.min.session.timeout.ms).
+  sessionTimeout: 10_000,
+  // Live members rejoin a rebalance within a heartbeat; one that takes longer than this is dropped.
+  rebalanceTimeout: 10_000,
+  // A third of the session or less, as Kafka recommends.
+  heartbeatInterval: 1_000,
+} as const;
+
+// Reconnecting to a broker that went away: kafkajs doubles from 300 ms up to 30 s by default, so a
+// broker back after a minute was noticed up to 30 s late. Capped at 2 s here.
+const BROKER_RETRY = { initialRetryTime: 250, maxRetryTime: 2_000, retries: 12 } as const;
 
 class MappingConsumer {
   private readonly kafka: Kafka;
@@ -79,11 +112,13 @@ class MappingConsumer {
       clientId: options.clientId ?? 'kafka-event-source',
       brokers: [...mapping.bootstrapServers],
       connectionTimeout: 3000,
+      retry: BROKER_RETRY,
       logLevel: logLevel.WARN,
       logCreator: kafkaLog(options.log, context),
     });
     this.consumer = this.kafka.consumer({
       groupId: mapping.consumerGroupId,
+      ...GROUP_TIMING,
       // Short fetch waits keep shutdown quick; the batching window is ours, not the broker's.
       maxWaitTimeInMs: 250,
       allowAutoTopicCreation: false,
@@ -105,12 +140,19 @@ class MappingConsumer {
     return this.assigned;
   }
 
-  get workerStates(): { inFlight: number; paused: number; buffered: number } {
+  get workerStates(): {
+    inFlight: number;
+    paused: number;
+    buffered: number;
+    waitingMs: ReadonlyMap<number, number>;
+  } {
     const workers = [...this.workers.values()];
+    const now = Date.now();
     return {
       inFlight: workers.filter((w) => w.inFlight).length,
       paused: workers.filter((w) => w.paused).length,
       buffered: workers.reduce((sum, w) => sum + w.buffered, 0),
+      waitingMs: new Map([...this.workers].map(([partition, w]) => [partition, w.waitingMs(now)])),
     };
   }
 
@@ -135,9 +177,15 @@ class MappingConsumer {
       joined();
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      this.options.log.error(
-        `${this.mapping.functionKey} <- ${topic}: consumer crashed (${errorText(payload.error)}); ${payload.restart ? 'kafkajs restarts it' : 'not restarting: restart npm start'}`,
-      );
+      const text = `${this.mapping.functionKey} <- ${topic}: consumer crashed (${errorMessage(payload.error)})`;
+      const fields = { event: 'consumer-crashed', topic, error: errorMessage(payload.error) };
+      // A restart is kafkajs's own retry; a consumer that stays down needs a person.
+      if (payload.restart) this.options.log.warn(`${text}; kafkajs restarts it`, fields);
+      else
+        this.options.log.error(`${text}; it is not restarted: restart the emulator (npm start)`, {
+          ...fields,
+          attention: 'open',
+        });
     });
     await this.consumer.connect();
     // Without committed offsets the group starts where the event says: TRIM_HORIZON = earliest.
@@ -154,10 +202,18 @@ class MappingConsumer {
     if ((await Promise.race([firstJoin, timeout])) === 'timeout') {
       this.options.log.warn(
         `${this.mapping.functionKey} <- ${topic}: group "${consumerGroupId}" has not joined after 20 s; still trying`,
+        { event: 'group-join-slow', topic, consumerGroupId, attention: 'notice' },
       );
     }
     this.options.log.info(
-      `${this.mapping.functionKey} <- ${topic}: consuming as group "${consumerGroupId}" (batch ${this.limits.maxRecords}, window ${this.limits.windowMs} ms, start ${startingPosition})`,
+      `${this.mapping.functionKey} <- ${topic}: consuming as group "${consumerGroupId}" on ${this.mapping.bootstrapServers.join(',')} (batch ${this.limits.maxRecords}, window ${this.limits.windowMs} ms, start ${startingPosition})`,
+      {
+        event: 'consuming',
+        attention: 'notice',
+        functionKey: this.mapping.functionKey,
+        topic,
+        consumerGroupId,
+      },
     );
   }
 
@@ -243,7 +299,9 @@ class MappingConsumer {
     this.workers.clear();
     await this.consumer
       .disconnect()
-      .catch((error) => this.options.log.warn(`consumer disconnect: ${errorText(error)}`));
+      .catch((error) =>
+        this.options.log.warn(`consumer disconnect: ${errorMessage(error)}`, { event: 'disconnect-failed' }),
+      );
     await this.admin.disconnect().catch(() => undefined);
   }
 }

@@ -2,13 +2,19 @@
 /**
  * Serverless plugin: runs the Kafka event sources of serverless.yml (`kafka` and `msk` events)
  * next to `serverless offline start`, as AWS's event source mapping would, and invokes the
- * functions through serverless-offline's Lambda Invoke API. See docs/local.md.
+ * functions through serverless-offline's Lambda Invoke API. It knows serverless.yml and Kafka,
+ * nothing of the app it feeds. See docs/local.md.
  *
  * List it after serverless-offline: its `offline:start:init` then runs once the Invoke API is up,
  * and it stops in `before:offline:start:end`, since serverless-offline exits in `offline:start:end`.
  *
- * Environment (set by `npm start`, see tooling/start.ts):
- *   OFFLINE_SCHEDULES=off   leaves out the `schedule` events (no generator; used by the e2e tests)
+ * Settings (`custom.offlineKafka` in serverless.yml, or the environment, which wins):
+ *   statusIntervalSeconds        the status line's period (5)
+ *   bootstrapServers             brokers for `msk` events (default: provider KAFKA_BROKERS, else 127.0.0.1:9092)
+ *   statusHook                   OFFLINE_KAFKA_STATUS_HOOK: a module whose statusSuffix() adds the app's part
+ *                                to the status line (hooks.ts)
+ *   logFormat                    OFFLINE_LOG_FORMAT: `text` (serverless's log) or `json` (JSON lines on
+ *                                stdout with `attention` fields, for a program such as `npm start`; log.ts)
  *
  * The logic is TypeScript in this folder, loaded through tsx (a dev dependency: this plugin only
  * serves local runs).
@@ -20,34 +26,19 @@ class KafkaEventSourcePlugin {
     this.serverless = serverless;
     this.options = options;
     const log = utils.log;
-    this.log = {
+    this.serverlessLog = {
       info: (m) => (log ? log.notice(m) : serverless.cli.log(m)),
       warn: (m) => (log ? log.warning(m) : serverless.cli.log(m)),
       error: (m) => (log ? log.error(m) : serverless.cli.log(m)),
     };
     this.running = undefined;
     this.hooks = {
-      'before:offline:start:init': () => this.applyScheduleSwitch(),
       'offline:start:init': () => this.start(),
       'before:offline:start:end': () => this.stop(),
       'offline:start:end': () => this.stop(),
       // serverless-esbuild rebuilds on a source change and serverless-offline then ends its workers.
       'after:offline:functionsUpdated:cleanup': () => this.running?.functionsReloaded(),
     };
-  }
-
-  schedulesOff() {
-    return (process.env.OFFLINE_SCHEDULES || '').toLowerCase() === 'off';
-  }
-
-  applyScheduleSwitch() {
-    if (!this.schedulesOff()) return;
-    const service = this.serverless.service;
-    for (const key of service.getAllFunctions()) {
-      const fn = service.getFunction(key);
-      fn.events = (fn.events || []).filter((event) => !('schedule' in event));
-    }
-    this.log.info('Schedules are off (OFFLINE_SCHEDULES=off): scheduled functions run only when invoked');
   }
 
   offlineOption(name, fallback) {
@@ -58,10 +49,23 @@ class KafkaEventSourcePlugin {
   async start() {
     // tsx's ESM API (its CommonJS build of tsImport fails to register its loader on Node 20).
     const { tsImport } = await import('tsx/esm/api');
-    const runner = await tsImport(path.join(__dirname, 'local-runner.ts'), __filename);
+    const load = (file) => tsImport(path.join(__dirname, file), __filename);
+    const [runner, logs, hooks] = await Promise.all([
+      load('local-runner.ts'),
+      load('log.ts'),
+      load('hooks.ts'),
+    ]);
     const service = this.serverless.service;
+    const own = service.custom?.offlineKafka ?? {};
+    const format = process.env.OFFLINE_LOG_FORMAT || own.logFormat || 'text';
+    const log = format === 'json' ? logs.jsonLinesLog() : logs.textLog(this.serverlessLog);
+    const hookModule = process.env.OFFLINE_KAFKA_STATUS_HOOK || own.statusHook;
+    let statusHook;
+    if (hookModule) {
+      const file = path.resolve(this.serverless.serviceDir, hookModule);
+      statusHook = hooks.statusHookFrom(await tsImport(file, __filename), file);
+    }
     const host = this.offlineOption('host', '127.0.0.1');
-    const own = service.custom?.kafkaEventSource ?? {};
     const env = { ...(service.provider.environment ?? {}) };
     this.running = await runner.startLocalEventSources({
       service,
@@ -69,13 +73,13 @@ class KafkaEventSourcePlugin {
       stage: this.serverless.getProvider('aws').getStage(),
       region: this.serverless.getProvider('aws').getRegion(),
       lambdaEndpoint: `http://${host}:${this.offlineOption('lambdaPort', 3002)}`,
-      apiBaseUrl: `http://${host}:${this.offlineOption('httpPort', 3000)}`,
+      httpBaseUrl: `http://${host}:${this.offlineOption('httpPort', 3000)}`,
       statusIntervalMs: Number(own.statusIntervalSeconds ?? 5) * 1000,
-      runSchedulesAtStart: !this.schedulesOff() && own.runSchedulesAtStart !== false,
       providerTimeoutSeconds:
         service.provider.timeout === undefined ? undefined : Number(service.provider.timeout),
       localBrokers: String(own.bootstrapServers ?? env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-      log: this.log,
+      statusHook,
+      log,
     });
   }
 

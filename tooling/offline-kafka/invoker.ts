@@ -30,8 +30,6 @@ function summarise(payload: string): string {
 
 export interface LambdaInvoker {
   invoke(functionName: string, event: unknown, signal?: AbortSignal): Promise<void>;
-  /** Fire and forget (InvocationType Event), as EventBridge invokes scheduled functions. */
-  invokeAsync(functionName: string, event: unknown): Promise<void>;
   destroy(): void;
 }
 
@@ -58,15 +56,6 @@ export function lambdaInvoker(endpoint: string, region: string): LambdaInvoker {
         const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
         throw new FunctionInvocationError(functionName, response.FunctionError, payload);
       }
-    },
-    async invokeAsync(functionName, event) {
-      await client.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: 'Event',
-          Payload: Buffer.from(JSON.stringify(event)),
-        }),
-      );
     },
     destroy: () => client.destroy(),
   };

@@ -1,19 +1,17 @@
 /**
  * What the plugin runs next to `serverless offline start`: the Kafka event-source emulator for
- * every `kafka`/`msk` event, one run of each scheduled function right at start (EventBridge would
- * only fire after the first period), and a status line every few seconds.
+ * every `kafka`/`msk` event, and a status line every few seconds (with the app's part from its
+ * status hook, if it gave one). Problems a person must see are reported once when they start and
+ * once when they end (log.ts): a partition whose records have waited too long for a delivered
+ * batch, a broker that does not answer.
  */
+import { errorMessage } from '#lib/errors.ts';
 import { KafkaEventSourceEmulator } from './emulator.ts';
+import type { StatusHook } from './hooks.ts';
 import { lambdaInvoker } from './invoker.ts';
-import { errorText } from './partition-worker.ts';
+import { type EmulatorLog, OpenProblems } from './log.ts';
 import { type EventSourceMapping, eventSourceMappings, type ServiceView } from './sources.ts';
-import { fetchTop, formatStatus } from './status.ts';
-
-export interface RunnerLog {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+import { formatStatus } from './status.ts';
 
 export interface RunnerOptions {
   readonly service: ServiceView;
@@ -22,15 +20,16 @@ export interface RunnerOptions {
   readonly region: string;
   /** serverless-offline's Lambda Invoke API, e.g. http://127.0.0.1:3002 */
   readonly lambdaEndpoint: string;
-  /** serverless-offline's HTTP API, e.g. http://127.0.0.1:3000 */
-  readonly apiBaseUrl: string;
+  /** serverless-offline's HTTP API, e.g. http://127.0.0.1:3000 (handed to the status hook). */
+  readonly httpBaseUrl: string;
   readonly statusIntervalMs: number;
-  /** Invoke each scheduled function once at start. */
-  readonly runSchedulesAtStart: boolean;
+  /** A partition whose records waited this long without a delivered batch is reported as stuck. */
+  readonly stuckAfterMs?: number;
   /** Brokers for `msk` events (locally there is no cluster ARN to resolve). */
   readonly localBrokers: readonly string[];
   readonly providerTimeoutSeconds?: number;
-  readonly log: RunnerLog;
+  readonly statusHook?: StatusHook;
+  readonly log: EmulatorLog;
 }
 
 export interface RunningEventSources {
@@ -40,37 +39,10 @@ export interface RunningEventSources {
   stop(): Promise<void>;
 }
 
-/** Functions with an enabled `schedule` event, by deployed name, with the input EventBridge would send. */
-function scheduledFunctions(options: RunnerOptions): Array<{ key: string; name: string; input: unknown }> {
-  const found: Array<{ key: string; name: string; input: unknown }> = [];
-  for (const key of options.service.getAllFunctions()) {
-    const name = options.service.getFunction(key).name ?? `${options.serviceName}-${options.stage}-${key}`;
-    for (const event of options.service.getAllEventsInFunction(key)) {
-      const schedule = event.schedule as { enabled?: boolean; input?: unknown } | string | undefined;
-      if (schedule === undefined) continue;
-      if (typeof schedule === 'object' && schedule.enabled === false) continue;
-      const input = typeof schedule === 'object' ? schedule.input : undefined;
-      found.push({ key, name, input });
-      break;
-    }
-  }
-  return found;
-}
-
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html (scheduled event shape)
-function scheduledEvent(region: string): Record<string, unknown> {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '000000000000',
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region,
-    resources: [],
-    detail: {},
-  };
-}
+/** Longer than a normal batch ever waits (batching window + invocation), shorter than a person's patience. */
+const DEFAULT_STUCK_AFTER_MS = 30_000;
+/** How long the status line waits for the app's hook. */
+const HOOK_TIMEOUT_MS = 1_500;
 
 export async function startLocalEventSources(options: RunnerOptions): Promise<RunningEventSources> {
   const { log } = options;
@@ -88,35 +60,80 @@ export async function startLocalEventSources(options: RunnerOptions): Promise<Ru
   for (const m of mappings) {
     log.info(
       `Kafka event source: ${m.functionKey} <- topic ${m.topic} on ${m.bootstrapServers.join(',')} (group ${m.consumerGroupId}, batch ${m.batchSize}, window ${m.batchingWindowMs} ms, ${m.startingPosition})`,
+      { event: 'mapping', ...m },
     );
   }
   await emulator.start();
+  log.debug('Kafka event source: every mapping consumes', { event: 'ready', mappings: mappings.length });
 
-  if (options.runSchedulesAtStart) {
-    for (const fn of scheduledFunctions(options)) {
-      invoker
-        .invokeAsync(fn.name, fn.input ?? scheduledEvent(options.region))
-        .then(() => log.info(`Scheduled function ${fn.key}: invoked once at start (then on its schedule)`))
-        .catch((error) =>
-          log.error(`Scheduled function ${fn.key}: start-up invocation failed: ${errorText(error)}`),
-        );
-    }
-  }
-
+  const problems = new OpenProblems(log);
+  const stuckAfterMs = options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
   const previous = new Map<number, number>();
   let reporting = false;
-  const timer = setInterval(async () => {
+  const report = async () => {
+    const [lags, suffix] = await Promise.all([
+      emulator.lag(),
+      // The line comes on time even when the app is slow to answer its hook.
+      options.statusHook
+        ? Promise.race([
+            options.statusHook
+              .statusSuffix({ httpBaseUrl: options.httpBaseUrl })
+              .catch((error: unknown) => `status hook failed: ${errorMessage(error)}`),
+            new Promise<string>((resolve) =>
+              setTimeout(() => resolve('(status hook: no answer in time)'), HOOK_TIMEOUT_MS).unref(),
+            ),
+          ])
+        : undefined,
+    ]);
+    emulator.stats().forEach((stats, i) => {
+      const lag = lags[i];
+      const where = `${stats.functionKey} <- ${stats.topic}`;
+      const brokers = mappings[i]?.bootstrapServers.join(',') ?? '?';
+      problems.check(
+        `unreachable:${i}`,
+        lag === undefined,
+        {
+          opened: () =>
+            `${where}: Kafka at ${brokers} does not answer; records move again once it is back (npm run infra:status)`,
+          resolved: (ms) => `${where}: Kafka at ${brokers} answers again (after ${Math.round(ms / 1000)} s)`,
+        },
+        { event: 'broker-unreachable', topic: stats.topic },
+      );
+      for (const partition of stats.assignedPartitions) {
+        const waited = stats.waitingMs.get(partition) ?? 0;
+        problems.check(
+          `stuck:${i}:${partition}`,
+          waited >= stuckAfterMs,
+          {
+            opened: () =>
+              `${where}-${partition}: no batch delivered for ${Math.round(waited / 1000)} s although records are waiting`,
+            resolved: (ms) =>
+              `${where}-${partition}: batches are delivered again (stuck for ${Math.round(ms / 1000)} s)`,
+          },
+          { event: 'partition-stuck', topic: stats.topic, partition },
+        );
+      }
+      log.info(formatStatus(stats, lag, previous.get(i) ?? 0, options.statusIntervalMs, suffix), {
+        event: 'status',
+        attention: 'status',
+        functionKey: stats.functionKey,
+        topic: stats.topic,
+        records: stats.records,
+        batches: stats.batches,
+        failedInvocations: stats.failedInvocations,
+        lag,
+      });
+      previous.set(i, stats.records);
+    });
+  };
+  const timer = setInterval(() => {
     if (reporting) return;
     reporting = true;
-    try {
-      const [lags, top] = await Promise.all([emulator.lag(), fetchTop(options.apiBaseUrl)]);
-      emulator.stats().forEach((stats, i) => {
-        log.info(formatStatus(stats, lags[i], previous.get(i) ?? 0, options.statusIntervalMs, top));
-        previous.set(i, stats.records);
+    report()
+      .catch((error: unknown) => log.warn(`status line failed: ${errorMessage(error)}`, { event: 'status' }))
+      .finally(() => {
+        reporting = false;
       });
-    } finally {
-      reporting = false;
-    }
   }, options.statusIntervalMs);
   timer.unref();
 
@@ -131,7 +148,10 @@ export async function startLocalEventSources(options: RunnerOptions): Promise<Ru
       clearInterval(timer);
       await emulator.stop();
       invoker.destroy();
-      log.info('Kafka event source: stopped (offsets of delivered batches committed)');
+      log.info('Kafka event source: stopped (offsets of delivered batches committed)', {
+        event: 'stopped',
+        attention: 'notice',
+      });
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 // https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-process.html (per-partition order, batching)
 import type { RetryPolicy } from 'cockatiel';
+import { errorMessage } from '#lib/errors.ts';
 import { type BatchLimits, msUntilDue, nextBatchCount } from './batching.ts';
 import {
   type ConsumedMessage,
@@ -16,6 +17,7 @@ import {
   toLambdaEvent,
   toLambdaRecord,
 } from './event-shape.ts';
+import type { EmulatorLog } from './log.ts';
 import { retryUntilAborted } from './retry.ts';
 
 export interface BatchOutcome {
@@ -30,11 +32,7 @@ export interface BatchOutcome {
   readonly durationMs: number;
 }
 
-export interface WorkerLog {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type WorkerLog = EmulatorLog;
 
 export interface PartitionWorkerDeps {
   readonly topic: string;
@@ -81,6 +79,10 @@ export class PartitionWorker {
   private readonly now: () => number;
   private readonly done: Promise<number>;
   private committedNext: number;
+  /** When the batch in flight was first invoked (undefined when none is). */
+  private deliveringSinceMs: number | undefined;
+  /** The batch in flight has failed at least once (reported as a failing batch, not as stuck). */
+  private failing = false;
 
   /**
    * @param after resolves when the previous owner of this partition has stopped, with the offset
@@ -119,6 +121,17 @@ export class PartitionWorker {
   /** A batch is being delivered (invoked or retried) right now. */
   get inFlight(): boolean {
     return this.invoking;
+  }
+
+  /**
+   * How long records have waited without a batch being delivered: since the batch in flight was
+   * first invoked, or since the oldest buffered record arrived; 0 when nothing waits, and while
+   * the batch in flight is failing (that has its own report).
+   */
+  waitingMs(nowMs: number = this.now()): number {
+    if (this.failing) return 0;
+    const since = this.deliveringSinceMs ?? this.buffer[0]?.arrivedMs;
+    return since === undefined ? 0 : Math.max(0, nowMs - since);
   }
 
   /** The partition is paused until this worker's buffer drains. */
@@ -214,6 +227,7 @@ export class PartitionWorker {
       if (bytes > this.deps.limits.maxBytes) {
         log.warn(
           `${topic}-${partition}: record at offset ${first} alone makes a ${bytes}-byte event, above AWS's 6 MB invoke limit`,
+          { topic, partition, event: 'oversized-record', offset: first, bytes, attention: 'notice' },
         );
       }
       const event = toLambdaEvent(
@@ -221,8 +235,10 @@ export class PartitionWorker {
         batch.map((b) => b.record),
       );
       const started = this.now();
+      const where = { topic, partition, firstOffset: first, lastOffset: last, records: count };
       let attempts = 0;
       this.invoking = true;
+      this.deliveringSinceMs = started;
       try {
         // The same event, whole, on every attempt: AWS retries the batch, never a part of it.
         await retryUntilAborted(
@@ -240,8 +256,18 @@ export class PartitionWorker {
               // An aborted request says only "Request aborted"; the abort's reason says why.
               const why = this.attempt?.signal.aborted ? this.attempt.signal.reason : error;
               this.deps.onFailure?.(why, attempt);
+              this.failing = true;
+              // A person hears of a failing batch once when it starts failing and once when it is
+              // through; the attempts in between are for the log file.
               log.warn(
-                `${topic}-${partition}: batch of offsets ${first}-${last} (${count} records) failed on attempt ${attempt}, retrying it whole: ${errorText(why)}`,
+                `${topic}-${partition}: batch of offsets ${first}-${last} (${count} records) failed on attempt ${attempt}, retrying it whole${attempt === 1 ? ' until it succeeds' : ''}: ${errorMessage(why)}`,
+                {
+                  ...where,
+                  event: 'batch-failing',
+                  attempt,
+                  error: errorMessage(why),
+                  ...(attempt === 1 ? { attention: 'open' as const } : {}),
+                },
               );
               throw error;
             }
@@ -250,10 +276,23 @@ export class PartitionWorker {
         );
       } catch (error) {
         if (this.abort.signal.aborted) break;
-        log.error(`${topic}-${partition}: giving up on offsets ${first}-${last}: ${errorText(error)}`);
+        log.error(`${topic}-${partition}: giving up on offsets ${first}-${last}: ${errorMessage(error)}`, {
+          ...where,
+          event: 'batch-abandoned',
+          attention: 'open',
+          error: errorMessage(error),
+        });
         break;
       } finally {
         this.invoking = false;
+        this.deliveringSinceMs = undefined;
+        this.failing = false;
+      }
+      if (attempts > 1) {
+        log.info(
+          `${topic}-${partition}: batch of offsets ${first}-${last} delivered on attempt ${attempts}, ${((this.now() - started) / 1000).toFixed(1)} s after its first attempt`,
+          { ...where, event: 'batch-failing', attempt: attempts, attention: 'resolved' },
+        );
       }
       this.buffer.splice(0, count);
       this.bufferedBytes -= bytes - this.envelopeBytes;
@@ -264,7 +303,8 @@ export class PartitionWorker {
         // The partition moved to another member (or the group is rebalancing): it re-reads from the
         // last committed offset, and the counter's per-offset idempotence absorbs the repeat.
         log.warn(
-          `${topic}-${partition}: could not commit offset ${last + 1} (${errorText(error)}); the records will be delivered again`,
+          `${topic}-${partition}: could not commit offset ${last + 1} (${errorMessage(error)}); the records will be delivered again`,
+          { topic, partition, event: 'commit-failed', error: errorMessage(error) },
         );
       }
       this.deps.onBatch?.({
@@ -285,8 +325,4 @@ export class PartitionWorker {
     }
     return this.committedNext;
   }
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
