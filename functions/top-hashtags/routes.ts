@@ -151,7 +151,17 @@ export function createRouter(deps: RouterDependencies): ServeRequest {
 function routable(event: APIGatewayProxyEventV2): APIGatewayProxyEventV2 {
   const { body: _unread, ...rest } = event;
   const headers = { ...event.headers, host: 'localhost', 'x-forwarded-proto': 'https' };
-  const routed = { ...rest, headers, isBase64Encoded: false };
+  // serverless offline sends null where API Gateway leaves a field out; the router's guard wants it absent.
+  const absent = <T>(v: T | null | undefined): T | undefined => v ?? undefined;
+  const routed: APIGatewayProxyEventV2 = {
+    ...rest,
+    headers,
+    isBase64Encoded: false,
+    pathParameters: absent(event.pathParameters),
+    queryStringParameters: absent(event.queryStringParameters),
+    stageVariables: absent(event.stageVariables),
+    cookies: absent(event.cookies),
+  };
   if (!isAPIGatewayProxyEventV2(routed)) {
     throw new TypeError(
       'top-hashtags takes an API Gateway HTTP API event (payload format 2.0), such as tests/fixtures/http-api/get-top-hashtags.json',
