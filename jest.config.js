@@ -5,7 +5,16 @@
  */
 
 // ESM-only packages are compiled to CommonJS for Jest along with our TypeScript.
-const esmOnly = ['@middy', 'satellite\\.js', 'cockatiel'];
+const esmOnly = [
+  '@middy',
+  'satellite\\.js',
+  'cockatiel',
+  'p-wait-for',
+  'p-timeout',
+  'get-port',
+  'hyparquet-writer',
+  'hyparquet',
+];
 
 /** @type {import('jest').Config} */
 const shared = {
@@ -24,7 +33,8 @@ const shared = {
     '^satellite\\.js$': '<rootDir>/node_modules/satellite.js/dist/index.js',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
-  testEnvironment: 'node',
+  // Node, with the functions' JSON log and metric lines shown only for a failing test.
+  testEnvironment: '<rootDir>/tests/support/quiet-environment.cjs',
 };
 
 /** @type {import('jest').Config} */

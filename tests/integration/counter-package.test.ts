@@ -4,16 +4,19 @@
  * unzipped folder, dependencies from the layer), counts a batch into Redis: the Lua scripts
  * travel inside the bundle.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { readCounterStats } from '#state/windows/index.ts';
 import { REDIS_URL } from '../fixtures/msk/harness.ts';
 import { deleteKeysWithPrefix, loadKafkaFixture } from '../fixtures/msk/kafka-events.ts';
-import { packageStage } from '../support/deploy-package.ts';
+import { packageStage, zipEntries } from '../support/deploy-package.ts';
+
+const run = promisify(execFile);
 
 const prefix = `test-${randomUUID()}`;
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -29,26 +32,26 @@ describe('the packaged hashtag-counter', () => {
     const taskRoot = mkdtempSync(path.join(tmpdir(), 'counter-task-'));
     try {
       const zip = path.join(service.artifactsDir, 'hashtag-counter.zip');
-      const files = execFileSync('unzip', ['-Z1', zip]).toString().trim().split('\n');
+      const files = await zipEntries(zip);
       expect(files.sort()).toEqual([
         'functions/hashtag-counter/handler.mjs',
         'functions/hashtag-counter/handler.mjs.map',
       ]);
 
-      execFileSync('unzip', ['-q', zip, '-d', taskRoot]);
+      await run('unzip', ['-q', zip, '-d', taskRoot]);
       // The layer's node_modules, as /opt/nodejs/node_modules is on Lambda.
       symlinkSync(path.resolve('node_modules'), path.join(taskRoot, 'node_modules'), 'dir');
       writeFileSync(
         path.join(taskRoot, 'event.json'),
         JSON.stringify(loadKafkaFixture('msk', 'typical-batch')),
       );
-      const run = [
+      const script = [
         "import { readFileSync } from 'node:fs';",
         "const { handler } = await import('./functions/hashtag-counter/handler.mjs');",
         "await handler(JSON.parse(readFileSync('event.json', 'utf8')), { awsRequestId: 'package-test', getRemainingTimeInMillis: () => 30000 });",
         'process.exit(0);',
       ].join('\n');
-      execFileSync(process.execPath, ['--input-type=module', '-e', run], {
+      await run(process.execPath, ['--input-type=module', '-e', script], {
         cwd: taskRoot,
         env: {
           ...process.env,
@@ -59,7 +62,6 @@ describe('the packaged hashtag-counter', () => {
           LOG_LEVEL: 'WARN',
           POWERTOOLS_METRICS_DISABLED: 'true',
         },
-        stdio: 'pipe',
         timeout: 30_000,
       });
 
@@ -78,7 +80,6 @@ describe('the packaged hashtag-counter', () => {
       ).toEqual({ accepted: 100, late: 0, duplicate: 0, rejected: 0 });
     } finally {
       rmSync(taskRoot, { recursive: true, force: true });
-      service.cleanup();
     }
   }, 240_000);
 });

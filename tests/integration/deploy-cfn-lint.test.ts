@@ -41,14 +41,15 @@ function switchDevToSelfManagedKafka(yaml: string): string {
 const packaged: Record<string, PackagedService> = {};
 
 beforeAll(async () => {
+  // The self-managed variant first: dev and prod are most likely packaged already, or being
+  // packaged by deploy-template.test.ts in the other worker.
+  packaged.selfManaged = await packageStage('dev', {
+    editServerlessYml: switchDevToSelfManagedKafka,
+    variant: 'self-managed-kafka',
+  });
   packaged.dev = await packageStage('dev');
   packaged.prod = await packageStage('prod');
-  packaged.selfManaged = await packageStage('dev', { editServerlessYml: switchDevToSelfManagedKafka });
 }, 400_000);
-
-afterAll(() => {
-  for (const p of Object.values(packaged)) p.cleanup();
-});
 
 describe('cfn-lint', () => {
   it('passes the dev, prod and self-managed-Kafka templates', async () => {

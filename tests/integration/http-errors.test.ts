@@ -9,6 +9,7 @@ import { createRedis, type RedisClient } from '#lib/redis.ts';
 import documentedExample from '../fixtures/http-api/aws-documented-example.json' with { type: 'json' };
 import { apiEvent, call, createTestApi, lambdaContext, testSettings } from '../support/http-api.ts';
 import { openApiValidator, problemValidator } from '../support/openapi.ts';
+import { closeRedisClient, withoutReconnect } from '../support/redis-clients.ts';
 
 interface Problem {
   type: string;
@@ -196,9 +197,9 @@ describe('503 when Redis is unreachable', () => {
   it.each(['/top-hashtags', '/top-hashtags/history', '/iss/position'])(
     'answers %s with a 503 and Retry-After, naming Redis and never a stack trace',
     async (path) => {
-      const down = createRedis(loadConfig({ REDIS_URL: `redis://127.0.0.1:${closedPort}` }), {
-        connectTimeoutMs: 500,
-      });
+      const down = withoutReconnect(
+        createRedis(loadConfig({ REDIS_URL: `redis://127.0.0.1:${closedPort}` }), { connectTimeoutMs: 500 }),
+      );
       try {
         const answer = await call(createTestApi(down, testSettings()), path);
         const body = answer.json as Problem;
@@ -210,7 +211,7 @@ describe('503 when Redis is unreachable', () => {
         expect(answer.body).not.toMatch(/\n\s+at |ECONNREFUSED|node_modules/);
         expect(matchesSpec(path, answer)).toEqual([]);
       } finally {
-        down.disconnect();
+        await closeRedisClient(down);
       }
     },
   );

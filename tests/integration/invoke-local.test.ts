@@ -18,7 +18,7 @@ import { createTopic, deleteTopics, readTopic } from './producers-helpers.ts';
 const INVOKE_TIMEOUT_MS = 60_000;
 const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
 const keyPrefix = `test:invoke-local:${randomUUID()}`;
-const service = copyService('sls-invoke-local-');
+let service: Awaited<ReturnType<typeof copyService>>;
 const topics: string[] = [];
 let tweetsTopic: string;
 let issTopic: string;
@@ -26,6 +26,7 @@ let issApi: Server;
 let issApiUrl: string;
 
 beforeAll(async () => {
+  service = await copyService('sls-invoke-local-');
   await redis.connect();
   tweetsTopic = await createTopic('invoke-local-tweets', 1);
   issTopic = await createTopic('invoke-local-iss', 1);
@@ -58,7 +59,7 @@ afterAll(async () => {
   if (keys.length > 0) await redis.del(...keys);
   await redis.quit();
   await deleteTopics(topics);
-  rmSync(service.dir, { recursive: true, force: true });
+  if (service) rmSync(service.dir, { recursive: true, force: true });
 });
 
 interface Invocation {

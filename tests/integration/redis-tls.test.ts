@@ -3,7 +3,6 @@
  * A real redis-server is started here with --tls-port on a free loopback port, a self-signed
  * certificate made with openssl for this test, and --requirepass; the client is the layer's.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +10,9 @@ import { loadConfig } from '#lib/config.ts';
 import { ServiceUnavailableError } from '#lib/errors.ts';
 import { createRedis, createRedisWithAuth, pingRedis, type RedisClient } from '#lib/redis.ts';
 import type { SecretReader } from '#lib/secrets.ts';
+import { launchRedisServer, type RedisServer } from '../../tooling/infra/infra.ts';
 import { freePort } from '../support/ports.ts';
+import { closeRedisClient, withoutReconnect } from '../support/redis-clients.ts';
 import { makeCertificate } from '../support/redis-cluster.ts';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:test/redis-auth-AbCdEf';
@@ -19,7 +20,7 @@ const PASSWORD = `pw-${process.pid}-${Date.now()}`;
 
 let dir: string;
 let port: number;
-let server: ChildProcess;
+let server: RedisServer | undefined;
 let ca: Buffer;
 const clients: RedisClient[] = [];
 
@@ -39,58 +40,25 @@ function track(client: RedisClient): RedisClient {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'redis-tls-'));
-  makeCertificate(path.join(dir, 'cert.pem'), path.join(dir, 'key.pem'));
+  await makeCertificate(path.join(dir, 'cert.pem'), path.join(dir, 'key.pem'));
   ca = readFileSync(path.join(dir, 'cert.pem'));
   port = await freePort();
-  server = spawn(
-    'redis-server',
-    [
-      '--port',
-      '0',
-      '--bind',
-      '127.0.0.1',
-      '--tls-port',
-      String(port),
-      '--tls-cert-file',
-      path.join(dir, 'cert.pem'),
-      '--tls-key-file',
-      path.join(dir, 'key.pem'),
-      '--tls-ca-cert-file',
-      path.join(dir, 'cert.pem'),
-      '--tls-auth-clients',
-      'no',
-      '--requirepass',
-      PASSWORD,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  server.stdout?.on('data', (chunk: Buffer) => {
-    log += chunk.toString();
+  server = await launchRedisServer({
+    port,
+    dataDir: dir,
+    logFile: path.join(dir, 'redis.log'),
+    persistence: 'none',
+    tls: { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem'), password: PASSWORD },
   });
-  const deadline = Date.now() + 10_000;
-  while (!/Ready to accept connections/.test(log)) {
-    if (server.exitCode !== null) throw new Error(`redis-server exited: ${log}`);
-    if (Date.now() > deadline) throw new Error(`redis-server did not start with TLS: ${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await server.ready({ timeoutMs: 10_000 });
 }, 30_000);
 
+/** A client the server is meant to refuse: it ends after the refusal (tests/support/redis-clients.ts). */
+const refusable = (client: RedisClient) => track(withoutReconnect(client));
+
 afterAll(async () => {
-  // Stopping the server first closes every socket, so the clients' disconnect() has nothing left
-  // to wait for; disconnect() also stops the reconnect loop of the clients that were refused.
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  for (const client of clients) client.disconnect();
+  await Promise.all(clients.map(closeRedisClient));
+  await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -113,13 +81,13 @@ describe('Redis over TLS with AUTH from Secrets Manager', () => {
 
   it('is refused by the server when the AUTH token is wrong', async () => {
     const wrong: SecretReader = async () => JSON.stringify({ password: 'not-the-token' });
-    const client = track(await createRedisWithAuth(tlsConfig(), { tls: { ca } }, wrong));
+    const client = refusable(await createRedisWithAuth(tlsConfig(), { tls: { ca } }, wrong));
 
     await expect(client.ping()).rejects.toThrow(/WRONGPASS|invalid password|NOAUTH/i);
   });
 
   it('refuses a server whose certificate it cannot verify, naming Redis in the error', async () => {
-    const client = track(createRedis(tlsConfig(), { password: PASSWORD, connectTimeoutMs: 1000 }));
+    const client = refusable(createRedis(tlsConfig(), { password: PASSWORD, connectTimeoutMs: 1000 }));
 
     const failure = pingRedis(client, tlsConfig().redis.url);
 
@@ -129,7 +97,7 @@ describe('Redis over TLS with AUTH from Secrets Manager', () => {
 
   it('cannot talk plain Redis to a TLS-only port', async () => {
     const plainConfig = loadConfig({ REDIS_URL: `redis://127.0.0.1:${port}` });
-    const client = track(createRedis(plainConfig, { password: PASSWORD, connectTimeoutMs: 1000 }));
+    const client = refusable(createRedis(plainConfig, { password: PASSWORD, connectTimeoutMs: 1000 }));
 
     await expect(pingRedis(client, plainConfig.redis.url)).rejects.toBeInstanceOf(ServiceUnavailableError);
   });

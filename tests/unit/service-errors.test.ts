@@ -12,10 +12,23 @@ describe('ServiceUnavailableError', () => {
       new Error('connect ECONNREFUSED 127.0.0.1:6379'),
     );
 
-    expect(error.message).toBe(
-      'Redis is unreachable at redis://127.0.0.1:6379: connect ECONNREFUSED 127.0.0.1:6379. ' +
-        'To fix: start the local server with `npm run infra:up` (or `docker compose up -d redis`), or set REDIS_URL.',
-    );
+    expect(error.service).toBe('Redis');
+    expect(error.message).toMatch(/^Redis\b/);
+    expect(error.message).toContain('redis://127.0.0.1:6379');
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).toContain('npm run infra:up');
+    expect(error.message).toContain('REDIS_URL');
+    expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('gives Kafka its own advice: the broker, KAFKA_BROKERS', () => {
+    const error = new ServiceUnavailableError('Kafka', '127.0.0.1:9092');
+
+    expect(error.message).toMatch(/^Kafka\b/);
+    expect(error.message).toContain('127.0.0.1:9092');
+    expect(error.message).toContain('npm run infra:up');
+    expect(error.message).toContain('KAFKA_BROKERS');
+    expect(error.message).not.toContain('REDIS_URL');
   });
 
   it('points at the VPC and the stage parameters inside a Lambda on AWS, not at local scripts', () => {

@@ -37,7 +37,6 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(() => {
-  packaged?.cleanup();
   if (lambda) rmSync(lambda, { recursive: true, force: true });
 });
 

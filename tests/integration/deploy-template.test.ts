@@ -3,7 +3,8 @@
  * would: the functions and how they are sized, the schedules, the Kafka event source mapping and
  * its error handling, the HTTP API routes, the shared layer on every function, the VPC, and IAM
  * roles that grant each function only the topics, group and secrets it uses.
- * Packaging runs offline with the example parameters of serverless.yml (no AWS account).
+ * Packaging runs offline with the example parameters of serverless.yml (no AWS account), once
+ * per stage for all deploy tests (tests/support/deploy-package.ts), hence the integration tier.
  */
 import path from 'node:path';
 import {
@@ -63,10 +64,6 @@ beforeAll(async () => {
   packaged.dev = await packageStage('dev');
   packaged.prod = await packageStage('prod');
 }, 300_000);
-
-afterAll(() => {
-  for (const p of Object.values(packaged)) p?.cleanup();
-});
 
 function pkg(stage: Stage): PackagedService {
   const p = packaged[stage];
