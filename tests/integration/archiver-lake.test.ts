@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
 import { deadLetterTopicOf } from '#contracts/topics.ts';
+import { kafkaDeadLetterSink } from '#lib/dead-letter.ts';
 import { folderLakeStore } from '#lib/lake/store.ts';
 import type { LakeTableName } from '#lib/lake/tables.ts';
 import { createLogger } from '#lib/logger.ts';
 import { createMetrics } from '#lib/metrics.ts';
 import { type ArchiverHandler, createArchiverHandler } from '../../functions/archiver/app.ts';
-import { kafkaDeadLetterSink } from '../../functions/hashtag-counter/dead-letter.ts';
 import {
   type ArchiverKafka,
   eventOf,
@@ -146,7 +146,8 @@ describe('archiver on the folder lake', () => {
           usuario: sent.usuario,
           texto: sent.texto,
           hashtag_principal: sent.hashtag_principal ?? null,
-          event_time: new Date(Math.round(sent.timestamp * 1000)),
+          // Event time is floored to the millisecond (contracts/event-time.ts), as Spark does.
+          event_time: new Date(Math.floor(sent.timestamp * 1000)),
           kafka_partition: 0,
           kafka_offset: r.offset,
           kafka_timestamp: new Date(r.timestamp),
