@@ -5,11 +5,12 @@
  * {@link RedisCluster.stop} removes along with the processes. Optionally as ElastiCache runs it with
  * in-transit encryption: TLS only (clients and cluster bus, self-signed certificate) and AUTH.
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { launchRedisServer, type RedisServer, waitUntilReady } from '../../tooling/infra/infra.ts';
 import { freePorts } from './ports.ts';
 
 const run = promisify(execFile);
@@ -40,92 +41,49 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const allPorts = await freePorts(masters * 2);
   const ports = allPorts.slice(0, masters);
   const busPorts = allPorts.slice(masters);
-  const nodes: ChildProcess[] = [];
-  const logs = new Map<number, string>();
+  const nodes: RedisServer[] = [];
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
 
   const stop = async (): Promise<void> => {
-    await Promise.all(
-      nodes.map(async (node) => {
-        if (node.exitCode !== null || node.signalCode !== null) return;
-        const exited = new Promise((resolve) => node.once('exit', resolve));
-        node.kill('SIGKILL');
-        await exited;
-      }),
-    );
+    await Promise.all(nodes.map((node) => node.stop('SIGKILL')));
     rmSync(dir, { recursive: true, force: true });
   };
 
   try {
-    if (tlsPassword !== undefined) makeCertificate(cert, key);
-    // TLS for clients and the cluster bus, AUTH for clients; nodes announce their TLS ports.
-    const secure = (port: number): string[] =>
-      tlsPassword === undefined
-        ? ['--port', String(port)]
-        : [
-            '--port',
-            '0',
-            '--tls-port',
-            String(port),
-            '--tls-cluster',
+    if (tlsPassword !== undefined) await makeCertificate(cert, key);
+    const tls =
+      tlsPassword === undefined ? undefined : { certFile: cert, keyFile: key, password: tlsPassword };
+    // With TLS the cluster bus is encrypted too, and nodes authenticate to each other.
+    const clusterTls = tlsPassword === undefined ? [] : ['--tls-cluster', 'yes', '--masterauth', tlsPassword];
+    for (const [i, port] of ports.entries()) {
+      nodes.push(
+        await launchRedisServer({
+          port,
+          dataDir: dir,
+          logFile: path.join(dir, `redis-${port}.log`),
+          persistence: 'none',
+          tls,
+          args: [
+            ...clusterTls,
+            '--cluster-enabled',
             'yes',
-            '--tls-cert-file',
-            cert,
-            '--tls-key-file',
-            key,
-            '--tls-ca-cert-file',
-            cert,
-            '--tls-auth-clients',
-            'no',
-            '--requirepass',
-            tlsPassword,
-            '--masterauth',
-            tlsPassword,
-          ];
-    ports.forEach((port, i) => {
-      const node = spawn(
-        'redis-server',
-        [
-          ...secure(port),
-          '--bind',
-          '127.0.0.1',
-          '--cluster-enabled',
-          'yes',
-          '--cluster-port',
-          String(busPorts[i]),
-          '--cluster-config-file',
-          path.join(dir, `nodes-${port}.conf`),
-          '--cluster-node-timeout',
-          '5000',
-          '--dir',
-          dir,
-          '--dbfilename',
-          `dump-${port}.rdb`,
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+            '--cluster-port',
+            String(busPorts[i]),
+            '--cluster-config-file',
+            path.join(dir, `nodes-${port}.conf`),
+            '--cluster-node-timeout',
+            '5000',
+            '--dbfilename',
+            `dump-${port}.rdb`,
+          ],
+        }),
       );
-      logs.set(port, '');
-      const append = (chunk: Buffer) => logs.set(port, (logs.get(port) ?? '') + chunk.toString());
-      node.stdout?.on('data', append);
-      node.stderr?.on('data', append);
-      nodes.push(node);
-    });
+    }
+    const started = Date.now();
+    await Promise.all(nodes.map((node) => node.ready({ timeoutMs })));
+    const remainingMs = () => Math.max(1000, timeoutMs - (Date.now() - started));
 
-    const deadline = Date.now() + timeoutMs;
-    const waitFor = async (what: string, done: () => Promise<boolean>): Promise<void> => {
-      while (!(await done())) {
-        const dead = nodes.findIndex((n) => n.exitCode !== null);
-        if (dead >= 0)
-          throw new Error(`redis-server on ${ports[dead]} exited: ${logs.get(ports[dead] ?? 0)}`);
-        if (Date.now() > deadline) throw new Error(`Redis Cluster: timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
     const cliSecurity =
       tlsPassword === undefined ? [] : ['--tls', '--cacert', cert, '-a', tlsPassword, '--no-auth-warning'];
     const cli = (port: number, ...args: string[]) =>
@@ -136,9 +94,6 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         () => '',
       );
 
-    await waitFor('the nodes to accept connections', async () =>
-      (await Promise.all(ports.map((p) => cli(p, 'PING')))).every((out) => out.trim() === 'PONG'),
-    );
     await run(
       'redis-cli',
       [
@@ -152,10 +107,16 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       ],
       { timeout: timeoutMs },
     );
-    await waitFor('cluster_state:ok on every node', async () =>
-      (await Promise.all(ports.map((p) => cli(p, 'CLUSTER', 'INFO')))).every((out) =>
-        /cluster_state:ok/.test(out),
-      ),
+    await waitUntilReady(
+      async () =>
+        (await Promise.all(ports.map((p) => cli(p, 'CLUSTER', 'INFO')))).every((out) =>
+          /cluster_state:ok/.test(out),
+        ),
+      {
+        what: 'Redis Cluster',
+        timeoutMs: remainingMs(),
+        hint: 'The nodes were joined but do not all report cluster_state:ok.',
+      },
     );
     return {
       ports,
@@ -170,26 +131,22 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 }
 
 /** A self-signed certificate for 127.0.0.1 and localhost, valid for a day (openssl). */
-export function makeCertificate(cert: string, key: string): void {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+export async function makeCertificate(cert: string, key: string): Promise<void> {
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+  ]);
 }

@@ -5,11 +5,16 @@
  * does not serve the advisory endpoint (some mirrors answer 405) is not a pass: it is said
  * plainly and exits 3, so CI can tell "not checked" from "checked and clean".
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 
-const run = spawnSync('npm', ['audit', '--omit=dev', '--audit-level=high', '--json'], {
-  encoding: 'utf8',
-  env: { ...process.env, npm_config_audit: 'true' },
+// npm audit exits non-zero when it finds something: the report is read either way.
+const run = await new Promise((resolve) => {
+  execFile(
+    'npm',
+    ['audit', '--omit=dev', '--audit-level=high', '--json'],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_audit: 'true' } },
+    (error, stdout, stderr) => resolve({ status: error ? error.code : 0, stdout, stderr }),
+  );
 });
 let report;
 try {

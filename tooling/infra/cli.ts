@@ -1,10 +1,20 @@
 /**
- * npm run infra:up | infra:down | infra:status
+ * npm run infra:up | infra:down [-- --wipe] | infra:status
  * Local Kafka and Redis without Docker; see tooling/infra/infra.ts for what each command does.
  */
-import { InfraError, infraDown, infraSettings, infraStatus, infraUp } from './infra.ts';
+import { parseArgs } from 'node:util';
+import { InfraError, infraDown, infraSettings, infraStatus, infraUp, wipeLocalData } from './infra.ts';
 
-async function main(command: string | undefined): Promise<void> {
+const USAGE = 'usage: tsx tooling/infra/cli.ts up | down [--wipe] | status';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { wipe: { type: 'boolean', default: false } },
+  });
+  const [command, ...extra] = positionals;
+  if (extra.length > 0 || (values.wipe && command !== 'down')) throw new InfraError(USAGE);
   const settings = infraSettings();
   switch (command) {
     case 'up': {
@@ -16,7 +26,9 @@ async function main(command: string | undefined): Promise<void> {
       return;
     }
     case 'down':
-      return infraDown(settings);
+      await infraDown(settings);
+      if (values.wipe) await wipeLocalData(settings);
+      return;
     case 'status': {
       const { services, topics } = await infraStatus(settings);
       for (const s of services) {
@@ -29,16 +41,19 @@ async function main(command: string | undefined): Promise<void> {
         console.log(`${s.name.padEnd(6)} ${s.address.padEnd(16)} ${state.padEnd(5)} ${owner}`);
       }
       if (topics.length > 0) console.log(`Topics: ${topics.join(', ')}`);
+      for (const s of services) console.log(`${`${s.name} data:`.padEnd(12)} ${s.data}`);
+      for (const s of services) console.log(`${`${s.name} log:`.padEnd(12)} ${s.logFile}`);
+      console.log('To start empty: npm run infra:down -- --wipe (removes both data folders above)');
       return;
     }
     default:
-      throw new InfraError(
-        `usage: tsx tooling/infra/cli.ts up|down|status (got ${JSON.stringify(command ?? '')})`,
-      );
+      throw new InfraError(`${USAGE} (got ${JSON.stringify(command ?? '')})`);
   }
 }
 
-main(process.argv[2]).catch((error: unknown) => {
-  console.error(error instanceof InfraError ? `infra: ${error.message}` : error);
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const known =
+    error instanceof InfraError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  console.error(known ? `infra: ${(error as Error).message}` : error);
   process.exitCode = 1;
 });

@@ -10,7 +10,7 @@
  *    with the deployed stack's (CloudFormation DescribeStacks) only to skip re-uploading an
  *    unchanged layer; without credentials or network that comparison is skipped, not fatal.
  */
-const { execFileSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 const OFFLINE_CODES = new Set([
@@ -36,9 +36,16 @@ class RuntimeLayerPlugin {
 
   build() {
     const root = this.serverless.serviceDir;
-    execFileSync('bash', [path.join(root, 'tooling', 'build', 'build-layer.sh')], {
-      cwd: root,
-      stdio: 'inherit',
+    // A child the event loop does not wait on (the hook's promise does).
+    return new Promise((resolve, reject) => {
+      const child = spawn('bash', [path.join(root, 'tooling', 'build', 'build-layer.sh')], {
+        cwd: root,
+        stdio: 'inherit',
+      });
+      child.once('error', reject);
+      child.once('close', (code, signal) =>
+        code === 0 ? resolve() : reject(new Error(`build-layer.sh failed (${signal ?? `exit ${code}`})`)),
+      );
     });
   }
 
