@@ -10,8 +10,8 @@
  * State is seeded through `state/` as the counter writes it: 300 hashtags with Zipf-like counts in
  * the current minute, 60 past minutes, a 120-position ISS track.
  *
- *   npx tsx bench/http-latency.ts            # both
- *   npx tsx bench/http-latency.ts --in-process-only
+ *   npm run bench -- bench/http-latency.ts            # both (tsx with the dashboard's text imports)
+ *   npm run bench -- bench/http-latency.ts --in-process-only
  * Needs Redis and Kafka on 127.0.0.1 (`npm run infra:up`).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';

@@ -10,12 +10,16 @@ import {
   type CounterStats,
   readCounterStats,
   readTopHashtags,
+  readTrending,
   readWindowHistory,
   type TopHashtagsView,
+  TrendingCache,
+  type TrendingView,
   type WindowSettings,
 } from '#state/windows/index.ts';
+import type { TopHashtagsQuery } from './query.ts';
 
-export type { CounterStats, TopHashtagsView } from '#state/windows/index.ts';
+export type { CounterStats, TopHashtagsView, TrendingView } from '#state/windows/index.ts';
 
 /** The number of hashtag occurrences counted in one tumbling window (epoch ms). */
 export interface WindowTotal {
@@ -34,11 +38,7 @@ export interface ApiState {
   readonly settings: WindowSettings;
   readonly topic: string;
   /** Without `at`, the current window in event time (the one holding the newest record seen). */
-  topHashtags(query: {
-    view: 'tumbling' | 'sliding';
-    limit: number;
-    at: number | undefined;
-  }): Promise<TopHashtagsView>;
+  topHashtags(query: TopHashtagsQuery): Promise<TopHashtagsView | TrendingView>;
   counterStats(): Promise<CounterStats>;
   /** The last `windows` tumbling windows up to the current one, newest last. */
   windowHistory(windows: number): Promise<readonly WindowTotal[]>;
@@ -51,15 +51,19 @@ export function redisApiState(
   settings: WindowSettings,
   topic: string,
 ): ApiState {
+  // Trending answers over complete windows do not change: one cache per container.
+  const trending = new TrendingCache();
   return {
     settings,
     topic,
-    topHashtags: async ({ view, limit, at }) =>
-      readTopHashtags(
-        await redis(),
-        settings,
-        at === undefined ? { topic, view, limit } : { topic, view, limit, at },
-      ),
+    topHashtags: async ({ view, limit, at, spanSeconds }) => {
+      const client = await redis();
+      const span = spanSeconds ?? settings.windowSeconds;
+      const when = at === undefined ? {} : { at };
+      return view === 'trending'
+        ? readTrending(client, settings, { topic, limit, spanSeconds: span, ...when }, { cache: trending })
+        : readTopHashtags(client, settings, { topic, view, limit, spanSeconds: span, ...when });
+    },
     counterStats: async () => readCounterStats(await redis(), settings, topic),
     windowHistory: async (windows) => readWindowHistory(await redis(), settings, topic, windows),
     issPosition: async () => readIssPosition(await redis(), settings.keyPrefix),

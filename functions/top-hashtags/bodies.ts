@@ -2,35 +2,56 @@
  * The JSON bodies of the API (documented in openapi/openapi.yaml) and their cache lifetimes: state
  * as the routes read it, shaped for callers (ISO 8601 instants, no internal fields).
  */
-import type { IssTrack, TopHashtagsView, WindowTotal } from './api-state.ts';
+import type { IssTrack, TopHashtagsView, TrendingView, WindowTotal } from './api-state.ts';
 
 /** The body of `GET /top-hashtags` (documented in openapi/openapi.yaml). */
 export interface TopHashtagsBody {
   readonly topic: string;
-  readonly view: 'tumbling' | 'sliding';
+  readonly view: 'tumbling' | 'sliding' | 'trending';
+  readonly spanSeconds: number;
   readonly windowStart: string;
   readonly windowEnd: string;
   readonly complete: boolean;
   readonly watermark: string | null;
-  readonly hashtags: TopHashtagsView['hashtags'];
+  readonly hashtags: TopHashtagsView['hashtags'] | TrendingView['hashtags'];
   readonly totals: TopHashtagsView['totals'];
   readonly stats: { accepted: number; late: number; duplicate: number; rejected: number };
+  /** Trending only: the spans the scored one is compared with. */
+  readonly baseline?: { windowStart: string; windowEnd: string; spans: number; spansWithData: number };
 }
 
 /** Shapes a ranking and the counter's statistics as the API shows them (ISO 8601 times). */
 export function topHashtagsBody(
   topic: string,
-  ranking: TopHashtagsView,
+  ranking: TopHashtagsView | TrendingView,
   stats: TopHashtagsBody['stats'],
 ): TopHashtagsBody {
   return {
     topic,
     view: ranking.view,
+    spanSeconds: ranking.spanSeconds,
     windowStart: iso(ranking.windowStart),
     windowEnd: iso(ranking.windowEnd),
     complete: ranking.complete,
     watermark: ranking.watermark === null ? null : iso(ranking.watermark),
-    hashtags: ranking.hashtags.map(({ rank, hashtag, count }) => ({ rank, hashtag, count })),
+    ...(ranking.view === 'trending'
+      ? {
+          baseline: {
+            windowStart: iso(ranking.baseline.windowStart),
+            windowEnd: iso(ranking.windowStart),
+            spans: ranking.baseline.spans,
+            spansWithData: ranking.baseline.spansWithData,
+          },
+          hashtags: ranking.hashtags.map(({ rank, hashtag, count, baseline, score, recent }) => ({
+            rank,
+            hashtag,
+            count,
+            baseline,
+            score,
+            recent,
+          })),
+        }
+      : { hashtags: ranking.hashtags.map(({ rank, hashtag, count }) => ({ rank, hashtag, count })) }),
     totals: { hashtags: ranking.totals.hashtags, count: ranking.totals.count },
     stats: {
       accepted: stats.accepted,

@@ -4,6 +4,7 @@
  * `limt=50` would otherwise be ignored silently and the caller would read ten rows as if all were asked.
  */
 import { z } from 'zod';
+import { baselineSpansFor, SPAN_SECONDS, type SpanName, TRENDING_DEFAULTS } from '#state/windows/index.ts';
 
 /** One thing wrong with the query string, as it appears in a 400 body. */
 export interface ParameterProblem {
@@ -75,12 +76,25 @@ const instant = z.string().transform((text, ctx) => {
   return z.NEVER;
 });
 
+export const VIEWS = ['tumbling', 'sliding', 'trending'] as const;
+export type View = (typeof VIEWS)[number];
+export const SPANS = Object.keys(SPAN_SECONDS) as SpanName[];
+
+/** `"a", "b" or "c"`, for messages. */
+const oneOf = (values: readonly string[]) =>
+  `${values
+    .slice(0, -1)
+    .map((v) => `"${v}"`)
+    .join(', ')} or "${values.at(-1)}"`;
+
 /** What `GET /top-hashtags` accepts, after validation. */
 export interface TopHashtagsQuery {
   readonly limit: number;
-  readonly view: 'tumbling' | 'sliding';
+  readonly view: View;
   /** Epoch ms of the instant whose window is wanted; absent for "now". */
   readonly at: number | undefined;
+  /** Length of the view in seconds; absent for one window. */
+  readonly spanSeconds: number | undefined;
 }
 
 /** What `GET /top-hashtags/history` accepts, after validation. */
@@ -105,12 +119,16 @@ export function maxHistoryWindows(bounds: Pick<QueryBounds, 'retentionSeconds' |
 export function parseTopHashtagsQuery(query: RawQuery, bounds: QueryBounds): QueryResult<TopHashtagsQuery> {
   const fields = {
     limit: wholeNumber(1, MAX_LIMIT).default(DEFAULT_LIMIT),
-    view: z.enum(['tumbling', 'sliding'], { error: 'must be "tumbling" or "sliding"' }).default('tumbling'),
+    view: z.enum(VIEWS, { error: `must be ${oneOf(VIEWS)}` }).default('tumbling'),
     at: instant.optional(),
+    span: z.enum(SPANS, { error: `must be ${oneOf(SPANS)}` }).optional(),
   };
   const parsed = parseFields(query, fields);
   if (!parsed.ok) return parsed;
-  const { limit, view, at } = parsed.value;
+  const { limit, view, at, span } = parsed.value;
+  const spanSeconds = span === undefined ? undefined : SPAN_SECONDS[span];
+  const spanProblem = checkSpan(view, spanSeconds ?? bounds.windowSeconds, bounds);
+  if (spanProblem !== undefined) return failure({ parameter: 'span', value: span, problem: spanProblem });
   if (at !== undefined) {
     const raw = single(query, 'at');
     if (at > bounds.nowMs) {
@@ -126,8 +144,35 @@ export function parseTopHashtagsQuery(query: RawQuery, bounds: QueryBounds): Que
         problem: `must be within the retention of the last ${bounds.retentionSeconds} s`,
       });
     }
+    // The whole span before `at` must still be kept (trending's baseline may be partly expired:
+    // the spans left are used, and the answer says how many).
+    if (spanSeconds !== undefined && at < bounds.nowMs - (bounds.retentionSeconds - spanSeconds) * 1000) {
+      return failure({
+        parameter: 'at',
+        value: raw,
+        problem: `with span=${span} must be within the last ${bounds.retentionSeconds - spanSeconds} s (the retention of ${bounds.retentionSeconds} s less the span)`,
+      });
+    }
   }
-  return { ok: true, value: { limit, view, at } };
+  return { ok: true, value: { limit, view, at, spanSeconds } };
+}
+
+const minutes = (seconds: number) => `${seconds / 60} min`;
+
+/** Why `span` cannot be served with `view` under these settings, or undefined when it can. */
+function checkSpan(view: View, spanSeconds: number, bounds: QueryBounds): string | undefined {
+  const retention = `the retention keeps ${minutes(bounds.retentionSeconds)} (RETENTION_SECONDS=${bounds.retentionSeconds})`;
+  if (spanSeconds % bounds.windowSeconds !== 0) {
+    return `must be a whole number of ${bounds.windowSeconds} s windows (WINDOW_SECONDS=${bounds.windowSeconds})`;
+  }
+  if (view !== 'trending') {
+    return spanSeconds > bounds.retentionSeconds
+      ? `needs ${minutes(spanSeconds)} of history; ${retention}`
+      : undefined;
+  }
+  if (baselineSpansFor(bounds, spanSeconds) > 0) return undefined;
+  const needed = (TRENDING_DEFAULTS.minBaselineSpans + 1) * spanSeconds;
+  return `with view=trending needs ${minutes(needed)} of history (the span and ${TRENDING_DEFAULTS.minBaselineSpans} baseline spans before it); ${retention}`;
 }
 
 /** Validates the query of `GET /top-hashtags/history`. Never throws. */

@@ -15,6 +15,7 @@ import {
   parseNoQuery,
   parseTopHashtagsQuery,
   type QueryBounds,
+  type QueryResult,
   type RawQuery,
   rawQuery,
 } from './query.ts';
@@ -42,6 +43,26 @@ const bounds = ({ nowMs, state }: RouteContext): QueryBounds => ({
   windowSeconds: state.settings.windowSeconds,
 });
 
+/**
+ * A live JSON route: its query parsed against the bounds (a bad one is a 400 with the problems),
+ * its body cacheable until the next slide of the windows.
+ */
+function liveRoute<Q>(
+  parse: (raw: RawQuery, bounds: QueryBounds) => QueryResult<Q>,
+  body: (query: Q, state: ApiState) => Promise<unknown>,
+): Serve {
+  return async (raw, context) => {
+    const query = parse(raw, bounds(context));
+    if (!query.ok) return badRequest(query.problems);
+    const { state, nowMs } = context;
+    return jsonResponse(
+      200,
+      await body(query.value, state),
+      liveCacheControl(nowMs, state.settings.slideSeconds),
+    );
+  };
+}
+
 /** Path → route name (the metrics' `route` dimension) and what it serves. */
 const ROUTES: ReadonlyArray<readonly [path: `/${string}`, name: string, serve: Serve]> = [
   // The page ignores its query string: links with tracking parameters must still open it.
@@ -49,29 +70,17 @@ const ROUTES: ReadonlyArray<readonly [path: `/${string}`, name: string, serve: S
   [
     '/top-hashtags',
     'top-hashtags',
-    async (raw, context) => {
-      const query = parseTopHashtagsQuery(raw, bounds(context));
-      if (!query.ok) return badRequest(query.problems);
-      const { state, nowMs } = context;
-      const [ranking, stats] = await Promise.all([state.topHashtags(query.value), state.counterStats()]);
-      const body = topHashtagsBody(state.topic, ranking, stats);
-      return jsonResponse(200, body, liveCacheControl(nowMs, state.settings.slideSeconds));
-    },
+    liveRoute(parseTopHashtagsQuery, async (query, state) => {
+      const [ranking, stats] = await Promise.all([state.topHashtags(query), state.counterStats()]);
+      return topHashtagsBody(state.topic, ranking, stats);
+    }),
   ],
   [
     '/top-hashtags/history',
     'history',
-    async (raw, context) => {
-      const query = parseHistoryQuery(raw, bounds(context));
-      if (!query.ok) return badRequest(query.problems);
-      const { state, nowMs } = context;
-      const body = historyBody(
-        state.topic,
-        state.settings.windowSeconds,
-        await state.windowHistory(query.value.windows),
-      );
-      return jsonResponse(200, body, liveCacheControl(nowMs, state.settings.slideSeconds));
-    },
+    liveRoute(parseHistoryQuery, async (query, state) =>
+      historyBody(state.topic, state.settings.windowSeconds, await state.windowHistory(query.windows)),
+    ),
   ],
   [
     '/iss/position',

@@ -6,6 +6,15 @@
 import type { RedisClient } from '../redis-client.ts';
 import { INFO_TOTAL, infoDisplayField, TopicKeys } from './keys.ts';
 import {
+  assertSpan,
+  type Entry,
+  pairs,
+  readUnion,
+  readWindowTotals,
+  spanKeys,
+  windowStarts,
+} from './spans.ts';
+import {
   alignDown,
   assertWindowSettings,
   isWindowClosed,
@@ -25,6 +34,8 @@ export interface RankedHashtag {
 /** A top list and where it stands against the watermark. */
 export interface TopHashtagsView {
   view: 'tumbling' | 'sliding';
+  /** Length of the view in seconds (`windowSeconds` unless a span was asked for). */
+  spanSeconds: number;
   /** Epoch ms, inclusive. */
   windowStart: number;
   /** Epoch ms, exclusive. */
@@ -39,18 +50,6 @@ export interface TopHashtagsView {
   totals: { hashtags: number; count: number };
 }
 
-/** Record counts of a topic since its state was created. */
-export interface CounterStats {
-  /** Valid records counted into a window. */
-  accepted: number;
-  /** Valid records whose window had already closed (end at or before the watermark): not counted. */
-  late: number;
-  /** Records at or below the last applied offset of their partition (redeliveries): skipped. */
-  duplicate: number;
-  /** Records that could not be read: sent to the dead-letter topic. */
-  rejected: number;
-}
-
 /** What {@link readTopHashtags} should read. */
 export interface TopQuery {
   topic: string;
@@ -59,6 +58,11 @@ export interface TopQuery {
   limit: number;
   /** Epoch ms: read the window containing this instant instead of the current one. */
   at?: number;
+  /**
+   * Length of the view (default `windowSeconds`): tumbling, that many seconds of whole windows
+   * ending with the window of the anchor; sliding, a multiple of `slideSeconds`.
+   */
+  spanSeconds?: number;
 }
 
 /** Event-time clock of a topic as the counter left it. */
@@ -106,14 +110,17 @@ export async function readTopHashtags(
   const anchor = query.at ?? clock.maxEventTime ?? Date.now();
   const windowMs = settings.windowSeconds * 1000;
   const slideMs = settings.slideSeconds * 1000;
+  const spanSeconds = query.spanSeconds ?? settings.windowSeconds;
+  assertSpan(spanSeconds, query.view === 'tumbling' ? settings.windowSeconds : settings.slideSeconds);
 
   const windowEnd =
     query.view === 'tumbling'
       ? windowStartOf(settings, anchor) + windowMs
       : alignDown(anchor, slideMs) + slideMs;
-  const windowStart = windowEnd - windowMs;
+  const windowStart = windowEnd - spanSeconds * 1000;
   const base = {
     view: query.view,
+    spanSeconds,
     windowStart,
     windowEnd,
     complete: isWindowClosed(windowEnd, clock.watermark),
@@ -125,14 +132,18 @@ export async function readTopHashtags(
 
   const { top, totals } =
     query.view === 'tumbling'
-      ? await readTumblingTop(redis, keys, windowStart, query.limit)
-      : await readSlidingTop(redis, keys, windowStart, windowEnd, slideMs, query.limit);
+      ? windowEnd - windowStart === windowMs
+        ? await readTumblingTop(redis, keys, windowStart, query.limit)
+        : await readTumblingSpanTop(redis, settings, keys, windowStart, windowEnd, query.limit)
+      : await readSlidingTop(redis, spanKeys(settings, keys, windowStart, windowEnd), query.limit);
 
-  // Display forms live per tumbling window: prefer the newest window the view overlaps, then the
-  // oldest (a sliding view's start is not window-aligned, so align it to find that window's info).
-  const infoWindows = [windowStartOf(settings, windowEnd - 1)];
-  const oldestWindow = windowStartOf(settings, windowStart);
-  if (infoWindows[0] !== oldestWindow) infoWindows.push(oldestWindow);
+  // Display forms live per tumbling window: prefer the newest window the view overlaps, then older
+  // ones (a sliding view's start is not window-aligned, so align it to find that window's info).
+  const infoWindows = windowStarts(
+    settings,
+    windowStartOf(settings, windowStart),
+    windowStartOf(settings, windowEnd - 1) + windowMs,
+  ).reverse();
   const displays = await readDisplayForms(
     redis,
     infoWindows.map((w) => keys.windowInfo(w)),
@@ -144,64 +155,6 @@ export async function readTopHashtags(
     totals,
   };
 }
-
-/** Accepted, late, duplicate and rejected record counts of `topic` (zeros when never written). */
-export async function readCounterStats(
-  redis: RedisClient,
-  settings: WindowSettings,
-  topic: string,
-): Promise<CounterStats> {
-  const keys = new TopicKeys(settings.keyPrefix, topic);
-  const [accepted, late, duplicate, rejected] = await redis.hmget(
-    keys.stats,
-    'accepted',
-    'late',
-    'duplicate',
-    'rejected',
-  );
-  return {
-    accepted: toNumberOrNull(accepted) ?? 0,
-    late: toNumberOrNull(late) ?? 0,
-    duplicate: toNumberOrNull(duplicate) ?? 0,
-    rejected: toNumberOrNull(rejected) ?? 0,
-  };
-}
-
-/**
- * Total counts of the last `windows` tumbling windows up to and including the current one
- * (see {@link readTopHashtags}) or the one containing `at` (epoch ms), newest last. Windows without
- * state (nothing counted, or expired) read as 0.
- */
-export async function readWindowHistory(
-  redis: RedisClient,
-  settings: WindowSettings,
-  topic: string,
-  windows: number,
-  at?: number,
-): Promise<Array<{ windowStart: number; windowEnd: number; total: number }>> {
-  assertWindowSettings(settings);
-  if (!Number.isInteger(windows) || windows < 1) throw new RangeError('windows must be a positive integer');
-  const keys = new TopicKeys(settings.keyPrefix, topic);
-  const clock = at === undefined ? await readTopicClock(redis, settings, topic) : null;
-  const windowMs = settings.windowSeconds * 1000;
-  if (at !== undefined && !Number.isFinite(at)) throw new RangeError('at must be a finite epoch ms');
-  const current = windowStartOf(settings, at ?? clock?.maxEventTime ?? Date.now());
-  const starts = Array.from({ length: windows }, (_, i) => current - (windows - 1 - i) * windowMs);
-  const pipeline = redis.pipeline();
-  for (const start of starts) pipeline.hget(keys.windowInfo(start), INFO_TOTAL);
-  const results = (await pipeline.exec()) ?? [];
-  return starts.map((windowStart, i) => {
-    const [error, value] = results[i] ?? [null, null];
-    if (error) throw error;
-    return {
-      windowStart,
-      windowEnd: windowStart + windowMs,
-      total: toNumberOrNull(typeof value === 'string' ? value : null) ?? 0,
-    };
-  });
-}
-
-type Entry = [key: string, count: number];
 
 async function readTumblingTop(
   redis: RedisClient,
@@ -234,22 +187,38 @@ async function readTumblingTop(
   };
 }
 
-async function readSlidingTop(
+/** Several whole windows: their union, and the sum of their record totals (as one window reports). */
+async function readTumblingSpanTop(
   redis: RedisClient,
+  settings: WindowSettings,
   keys: TopicKeys,
   windowStart: number,
   windowEnd: number,
-  slideMs: number,
   limit: number,
 ): Promise<{ top: Entry[]; totals: { hashtags: number; count: number } }> {
-  const bucketKeys: string[] = [];
-  for (let start = windowStart; start < windowEnd; start += slideMs) bucketKeys.push(keys.bucket(start));
-  const union = pairs(await redis.zunion(bucketKeys.length, ...bucketKeys, 'WITHSCORES'));
+  const starts = windowStarts(settings, windowStart, windowEnd);
+  const [union, count] = await Promise.all([
+    readUnion(
+      redis,
+      starts.map((s) => keys.window(s)),
+    ),
+    readWindowTotals(redis, keys, starts),
+  ]);
+  return { top: union.sort(byCountThenKey).slice(0, limit), totals: { hashtags: union.length, count } };
+}
+
+async function readSlidingTop(
+  redis: RedisClient,
+  zsets: string[],
+  limit: number,
+): Promise<{ top: Entry[]; totals: { hashtags: number; count: number } }> {
+  const union = await readUnion(redis, zsets);
   const count = union.reduce((sum, [, n]) => sum + n, 0);
   return { top: union.sort(byCountThenKey).slice(0, limit), totals: { hashtags: union.length, count } };
 }
 
-async function readDisplayForms(
+/** The display form of each of `hashtagKeys`: the first info hash (in order) that has one, else the key. */
+export async function readDisplayForms(
   redis: RedisClient,
   infoKeys: string[],
   hashtagKeys: string[],
@@ -266,14 +235,8 @@ async function readDisplayForms(
   });
 }
 
-function pairs(flat: string[]): Entry[] {
-  const out: Entry[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, Number(flat[i + 1])]);
-  return out;
-}
-
 /** Count descending, then key ascending in code point order (the byte order Redis uses). */
-function byCountThenKey(a: Entry, b: Entry): number {
+export function byCountThenKey(a: Entry, b: Entry): number {
   return b[1] - a[1] || compareCodePoints(a[0], b[0]);
 }
 
@@ -282,7 +245,7 @@ export function compareCodePoints(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-function toNumberOrNull(value: string | null | undefined): number | null {
+export function toNumberOrNull(value: string | null | undefined): number | null {
   if (value === null || value === undefined || value === '') return null;
   const n = Number(value);
   return Number.isFinite(n) ? n : null;

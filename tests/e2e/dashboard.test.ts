@@ -1,7 +1,7 @@
 /**
  * The dashboard in a real browser: Debian's Chromium driven by playwright-core, the real handler
  * behind a loopback HTTP server, counts written to the real Redis through `state/`. Saves a
- * screenshot to tests/artifacts/dashboard.png.
+ * screenshot to tests/artifacts/dashboard.png (and the phone and empty views beside it).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { loadConfig } from '#lib/config.ts';
 import { createRedis, type RedisClient } from '#lib/redis.ts';
 import { saveIssPosition } from '#state/iss/index.ts';
 import { countRecords, createTestApi, startHttpServer, testSettings } from '../support/http-api.ts';
+import { REDIS_URL } from '../support/services.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('tests/artifacts');
@@ -45,6 +46,20 @@ function groundTrack(points: number, stepSeconds: number, endSeconds: number) {
   });
 }
 
+/** Bars and risers whose name runs out of its box or into the count beside it (none expected). */
+async function labelsInsideTheirRows(): Promise<string[]> {
+  return page.$$eval('#bars li.bar, #rising li.riser', (items) =>
+    items.flatMap((li) => {
+      const tag = li.querySelector('.tag') as HTMLElement;
+      const count = li.querySelector('.count, .spark') as Element;
+      const box = tag.getBoundingClientRect();
+      const overflows =
+        tag.scrollWidth > tag.clientWidth + 1 && getComputedStyle(tag).textOverflow !== 'ellipsis';
+      return box.right > count.getBoundingClientRect().left || overflows ? [tag.textContent ?? ''] : [];
+    }),
+  );
+}
+
 /** The bars as the page shows them, in rank order. */
 async function shownBars(): Promise<Array<{ hashtag: string; rank: number; count: string }>> {
   return page.$$eval('#bars li.bar', (items) =>
@@ -59,7 +74,7 @@ async function shownBars(): Promise<Array<{ hashtag: string; rank: number; count
 }
 
 beforeAll(async () => {
-  redis = createRedis(loadConfig({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }));
+  redis = createRedis(loadConfig({ REDIS_URL: REDIS_URL }));
   await redis.connect();
   const api = createTestApi(redis, settings, { topic });
   server = await startHttpServer(api.handler);
@@ -103,13 +118,15 @@ describe('the dashboard in Chromium', () => {
     // Arrange: the last minutes of counts, the current minute's hashtags and a recent ISS track.
     const now = Date.now();
     const t = now - 2_000;
-    // One step per earlier minute, oldest first (none is late), all older than the sliding view.
+    // One step per earlier minute, oldest first (none is late), all older than the sliding view;
+    // #Rising goes from 2 a minute to 30 in the last two minutes.
     for (let m = 12; m >= 1; m -= 1) {
       const past = t - m * 60_000 - 5_000;
       await countRecords(redis, settings, topic, [
         ['#Spark', past, 20 + ((m * 7) % 13)],
         ['#Kafka', past, 15 + ((m * 5) % 11)],
         ['#Serverless', past, 8 + (m % 5)],
+        ['#Rising', past, m <= 2 ? 30 : 2],
       ]);
     }
     await countRecords(redis, settings, topic, [
@@ -141,7 +158,26 @@ describe('the dashboard in Chromium', () => {
       { hashtag: '#Serverless', rank: 4, count: '21' },
     ]);
     expect(await page.textContent('#kpi-count')).toBe('176');
+    expect(await page.textContent('#kpi-accepted-label')).toContain('all time');
     expect(await page.$$eval('#history rect.col', (cols) => cols.length)).toBe(15);
+    // Rising now: the tag that jumped from 2 to 30, with its score, count against baseline and a
+    // 15-point sparkline; the evergreen #Spark is not rising.
+    await page.waitForSelector('#rising li.riser');
+    const risers = await page.$$eval('#rising li.riser', (items) =>
+      items.map((li) => ({
+        hashtag: li.querySelector('.tag')?.textContent,
+        vs: li.querySelector('.vs')?.textContent,
+        score: li.querySelector('.score')?.textContent,
+        points: li.querySelector('.spark polyline')?.getAttribute('points')?.split(' ').length,
+      })),
+    );
+    expect(risers[0]).toEqual({
+      hashtag: '#Rising',
+      vs: expect.stringMatching(/^30 vs 2(\.\d)? expected$/),
+      score: expect.stringMatching(/^\+\d+(\.\d)?σ$/),
+      points: 15,
+    });
+    expect(risers.map((r) => r.hashtag)).not.toContain('#Spark');
     expect(await page.getAttribute('#iss', 'visibility')).toBe('visible');
     expect(await page.$$eval('#trail line', (lines) => lines.length)).toBeGreaterThan(100);
 
@@ -164,10 +200,16 @@ describe('the dashboard in Chromium', () => {
     await page.waitForTimeout(900);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
-    // And on a phone: one column, nothing cut off horizontally.
+    expect(await labelsInsideTheirRows()).toEqual([]);
+    // And on a phone: one column, nothing cut off horizontally, chart labels as large as on a desktop.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(700);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const axisLabelHeights = await page.$$eval('#history text.axis', (labels) =>
+      labels.map((l) => l.getBoundingClientRect().height),
+    );
+    expect(Math.min(...axisLabelHeights)).toBeGreaterThanOrEqual(10);
+    expect(await labelsInsideTheirRows()).toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1440, height: 960 });
 
@@ -188,11 +230,24 @@ describe('the dashboard in Chromium', () => {
       expect(await page.textContent('#kpi-count')).toBe('0');
       expect(await page.getAttribute('#iss', 'visibility')).toBe('hidden');
 
+      expect(await page.textContent('#rising-empty')).toContain('No baseline yet');
+
       await page.click('button[data-view="tumbling"]');
       await page.waitForFunction(() =>
-        document.querySelector('#window-label')?.textContent?.startsWith('Window '),
+        document.querySelector('#window-label')?.textContent?.startsWith('1 min '),
       );
       expect(await page.getAttribute('button[data-view="tumbling"]', 'aria-pressed')).toBe('true');
+
+      // The span selector moves both lists; a span the retention cannot give a baseline says so.
+      await page.click('button[data-span="15m"]');
+      await page.waitForFunction(() =>
+        document.querySelector('#window-label')?.textContent?.startsWith('15 min '),
+      );
+      await page.click('button[data-span="60m"]');
+      await page.waitForFunction(() =>
+        /retention/.test(document.querySelector('#rising-empty')?.textContent ?? ''),
+      );
+      expect(await page.getAttribute('#status', 'data-state')).toBe('live');
       await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-empty.png') });
     } finally {
       await emptyServer.close();

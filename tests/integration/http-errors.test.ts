@@ -5,11 +5,11 @@
 import { createServer } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadConfig } from '#lib/config.ts';
-import { createRedis, type RedisClient } from '#lib/redis.ts';
+import { createRedis } from '#lib/redis.ts';
 import documentedExample from '../fixtures/http-api/aws-documented-example.json' with { type: 'json' };
 import { apiEvent, call, createTestApi, lambdaContext, testSettings } from '../support/http-api.ts';
 import { openApiValidator, problemValidator } from '../support/openapi.ts';
-import { closeRedisClient, withoutReconnect } from '../support/redis-clients.ts';
+import { closeRedisClient, useTestRedis, withoutReconnect } from '../support/redis-clients.ts';
 
 interface Problem {
   type: string;
@@ -21,19 +21,10 @@ interface Problem {
 
 const matchesSpec = openApiValidator();
 const isProblem = problemValidator();
-let redis: RedisClient;
 const settings = testSettings();
+const redis = useTestRedis();
 
-beforeAll(async () => {
-  redis = createRedis(loadConfig({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }));
-  await redis.connect();
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
-
-const api = () => createTestApi(redis, settings);
+const api = () => createTestApi(redis(), settings);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 describe('400 for bad query parameters', () => {
@@ -45,8 +36,16 @@ describe('400 for bad query parameters', () => {
     ['a limit that is not a number', '/top-hashtags?limit=ten', 'limit', /whole number/],
     ['an empty limit', '/top-hashtags?limit=', 'limit', /whole number/],
     ['a limit given twice', '/top-hashtags?limit=5&limit=6', 'limit', /at most once/],
-    ['an unknown view', '/top-hashtags?view=hopping', 'view', /"tumbling" or "sliding"/],
-    ['a view in capitals', '/top-hashtags?view=SLIDING', 'view', /"tumbling" or "sliding"/],
+    ['an unknown view', '/top-hashtags?view=hopping', 'view', /"tumbling", "sliding" or "trending"/],
+    ['a view in capitals', '/top-hashtags?view=SLIDING', 'view', /"tumbling", "sliding" or "trending"/],
+    ['an unknown span', '/top-hashtags?span=10m', 'span', /"1m", "5m", "15m" or "60m"/],
+    ['a span in seconds', '/top-hashtags?view=sliding&span=300', 'span', /"1m", "5m", "15m" or "60m"/],
+    [
+      'a trending span without room for a baseline',
+      '/top-hashtags?view=trending&span=60m',
+      'span',
+      /with view=trending needs 180 min of history .*\(RETENTION_SECONDS=3600\)$/,
+    ],
     ['an `at` that is no date', '/top-hashtags?at=yesterday', 'at', /ISO 8601 .* or epoch seconds/],
     ['an `at` without a zone', '/top-hashtags?at=2026-01-17T10:30:00', 'at', /ISO 8601/],
     ['an `at` on a day that does not exist', '/top-hashtags?at=2026-02-30T10:30:00Z', 'at', /ISO 8601/],
@@ -67,7 +66,7 @@ describe('400 for bad query parameters', () => {
       'an unknown parameter',
       '/top-hashtags?limt=5',
       'limt',
-      /not a parameter of this route \(known: limit, view, at\)/,
+      /not a parameter of this route \(known: limit, view, at, span\)/,
     ],
     ['history of 0 windows', '/top-hashtags/history?windows=0', 'windows', /whole number from 1 to 61/],
     [
@@ -101,9 +100,9 @@ describe('400 for bad query parameters', () => {
     expect(answer.status).toBe(400);
     expect(body.errors?.map((e) => e.parameter).sort()).toEqual(['colour', 'limit', 'view']);
     expect(body.detail).toBe(
-      'colour is not a parameter of this route (known: limit, view, at) (got "red"). ' +
+      'colour is not a parameter of this route (known: limit, view, at, span) (got "red"). ' +
         'limit must be a whole number from 1 to 100 (got "0"). ' +
-        'view must be "tumbling" or "sliding" (got "daily").',
+        'view must be "tumbling", "sliding" or "trending" (got "daily").',
     );
   });
 

@@ -1,28 +1,16 @@
 /** GET /iss/position and GET / (the page itself) through the real handler and the real Redis. */
-import { loadConfig } from '#lib/config.ts';
-import { createRedis, type RedisClient } from '#lib/redis.ts';
 import { saveIssPosition } from '#state/iss/index.ts';
 import { call, createTestApi, testSettings } from '../support/http-api.ts';
 import { openApiValidator } from '../support/openapi.ts';
+import { useTestRedis } from '../support/redis-clients.ts';
 
 const matchesSpec = openApiValidator();
-let redis: RedisClient;
 const settings = testSettings();
-
-beforeAll(async () => {
-  redis = createRedis(loadConfig({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }));
-  await redis.connect();
-});
-
-afterAll(async () => {
-  const keys = await redis.keys(`${settings.keyPrefix}*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
-});
+const redis = useTestRedis(() => [settings.keyPrefix]);
 
 describe('GET /iss/position', () => {
   it('answers with no position and an empty track before any poller has reported', async () => {
-    const answer = await call(createTestApi(redis, testSettings()), '/iss/position');
+    const answer = await call(createTestApi(redis(), testSettings()), '/iss/position');
 
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({ latest: null, track: [] });
@@ -30,7 +18,7 @@ describe('GET /iss/position', () => {
   });
 
   it('gives the latest position and the recent track, oldest first, with ISO 8601 times', async () => {
-    const api = createTestApi(redis, settings, { issPollSeconds: 5 });
+    const api = createTestApi(redis(), settings, { issPollSeconds: 5 });
     const t = 1_768_612_200;
     const saved = [
       { latitude: -7.9763, longitude: 20.0481, timestamp: t, source: 'open-notify' as const },
@@ -38,7 +26,7 @@ describe('GET /iss/position', () => {
       { latitude: -3.01, longitude: 24.5, timestamp: t + 10, source: 'sgp4' as const },
     ];
     for (const position of saved) {
-      await saveIssPosition(redis, settings.keyPrefix, position, { trackLength: 120, ttlSeconds: 600 });
+      await saveIssPosition(redis(), settings.keyPrefix, position, { trackLength: 120, ttlSeconds: 600 });
     }
 
     const answer = await call(api, '/iss/position');
@@ -55,7 +43,7 @@ describe('GET /iss/position', () => {
 
 describe('GET / (the dashboard page)', () => {
   it('serves one self-contained HTML page with a CSP that allows nothing but itself', async () => {
-    const answer = await call(createTestApi(redis, settings), '/');
+    const answer = await call(createTestApi(redis(), settings), '/');
     const csp = answer.headers['content-security-policy'] ?? '';
 
     expect(answer.status).toBe(200);
@@ -71,7 +59,7 @@ describe('GET / (the dashboard page)', () => {
   });
 
   it('answers 304 to the page’s own ETag', async () => {
-    const api = createTestApi(redis, settings);
+    const api = createTestApi(redis(), settings);
     const first = await call(api, '/');
 
     const again = await call(api, '/', { headers: { 'if-none-match': first.headers.etag ?? '' } });

@@ -2,24 +2,14 @@
  * What operators read: the request metrics (EMF) for every request, and the access log line at DEBUG
  * only, so that the dashboard's and `npm start`'s polls stay out of an INFO log.
  */
-import { loadConfig } from '#lib/config.ts';
 import { createLogger } from '#lib/logger.ts';
 import { createMetrics } from '#lib/metrics.ts';
-import { createRedis, type RedisClient } from '#lib/redis.ts';
 import { redisApiState } from '../../functions/top-hashtags/api-state.ts';
 import { createTopHashtagsHandler } from '../../functions/top-hashtags/app.ts';
 import { apiEvent, lambdaContext, testSettings } from '../support/http-api.ts';
+import { useTestRedis } from '../support/redis-clients.ts';
 
-let redis: RedisClient;
-
-beforeAll(async () => {
-  redis = createRedis(loadConfig({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }));
-  await redis.connect();
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
+const redis = useTestRedis();
 
 /** Runs `act` and returns the JSON lines it wrote to stdout. */
 async function stdoutJson(act: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
@@ -50,7 +40,7 @@ function handlerLoggingAt(level: 'DEBUG' | 'INFO') {
   if (previous === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
   else process.env.POWERTOOLS_METRICS_DISABLED = previous;
   return createTopHashtagsHandler({
-    state: redisApiState(async () => redis, testSettings(), 'tweets_topic'),
+    state: redisApiState(async () => redis(), testSettings(), 'tweets_topic'),
     logger: createLogger('top-hashtags', level),
     metrics,
     issPollSeconds: 5,

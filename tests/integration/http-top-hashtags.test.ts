@@ -2,12 +2,10 @@
  * GET /top-hashtags and GET /top-hashtags/history through the real handler (middy chain
  * included), with counts written to the real Redis by the counter's own atomic step.
  */
-
-import { loadConfig } from '#lib/config.ts';
-import { createRedis, type RedisClient } from '#lib/redis.ts';
 import type { WindowSettings } from '#state/windows/index.ts';
 import { type ApiUnderTest, call, countRecords, createTestApi, testSettings } from '../support/http-api.ts';
 import { openApiValidator } from '../support/openapi.ts';
+import { useTestRedis } from '../support/redis-clients.ts';
 
 interface TopBody {
   topic: string;
@@ -22,27 +20,14 @@ interface TopBody {
 }
 
 const matchesSpec = openApiValidator();
-let redis: RedisClient;
 const prefixes: string[] = [];
-
-beforeAll(async () => {
-  redis = createRedis(loadConfig({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }));
-  await redis.connect();
-});
-
-afterAll(async () => {
-  for (const prefix of prefixes) {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-  }
-  await redis.quit();
-});
+const redis = useTestRedis(() => prefixes);
 
 /** A fresh API on its own prefix. */
 function freshApi(overrides: Partial<WindowSettings> = {}, now?: () => number): ApiUnderTest {
   const settings = testSettings(overrides);
   prefixes.push(settings.keyPrefix);
-  return createTestApi(redis, settings, now ? { now } : {});
+  return createTestApi(redis(), settings, now ? { now } : {});
 }
 
 const MINUTE = 60_000;
@@ -61,7 +46,7 @@ describe('GET /top-hashtags', () => {
     const api = freshApi();
     const minute = minuteStart(0);
     const t = minute + 5_000;
-    await countRecords(redis, api.settings, api.topic, [
+    await countRecords(redis(), api.settings, api.topic, [
       ['#Kafka', t, 3],
       ['#Spark', t + 1_000, 5],
       ['#ISS', t + 2_000, 1],
@@ -90,7 +75,7 @@ describe('GET /top-hashtags', () => {
     const api = freshApi();
     const t = minuteStart(0) + 1_000;
     await countRecords(
-      redis,
+      redis(),
       api.settings,
       api.topic,
       Array.from({ length: 15 }, (_, i) => [`#tag${String(i).padStart(2, '0')}`, t, i + 1] as const),
@@ -111,7 +96,7 @@ describe('GET /top-hashtags', () => {
   it('orders hashtags with equal counts by their case-folded spelling, the same on every request', async () => {
     const api = freshApi();
     const t = minuteStart(0) + 1_000;
-    await countRecords(redis, api.settings, api.topic, [
+    await countRecords(redis(), api.settings, api.topic, [
       ['#Zeta', t, 2],
       ['#alpha', t, 2],
       ['#Mu', t, 2],
@@ -146,11 +131,11 @@ describe('GET /top-hashtags', () => {
   it('reads a past window given as ISO 8601 or as epoch seconds, and marks it complete', async () => {
     const api = freshApi();
     const past = minuteStart(-5);
-    await countRecords(redis, api.settings, api.topic, [
+    await countRecords(redis(), api.settings, api.topic, [
       ['#Past', past + 10_000, 4],
       ['#Older', past + 20_000, 2],
     ]);
-    await countRecords(redis, api.settings, api.topic, [['#Now', minuteStart(0) + 1_000, 7]]);
+    await countRecords(redis(), api.settings, api.topic, [['#Now', minuteStart(0) + 1_000, 7]]);
 
     const byIso = await getTop(api, `?at=${encodeURIComponent(new Date(past + 30_000).toISOString())}`);
     const bySeconds = await getTop(api, `?at=${(past + 30_000) / 1000}`);
@@ -170,7 +155,7 @@ describe('GET /top-hashtags', () => {
   it('accepts an ISO 8601 instant with a zone offset and fractional seconds', async () => {
     const api = freshApi();
     const past = minuteStart(-2);
-    await countRecords(redis, api.settings, api.topic, [['#Offset', past + 1_000, 1]]);
+    await countRecords(redis(), api.settings, api.topic, [['#Offset', past + 1_000, 1]]);
     const local = new Date(past + 30_500 + 2 * 3_600_000).toISOString().replace('Z', '+02:00');
 
     const { status, top } = await getTop(api, `?at=${encodeURIComponent(local)}`);
@@ -185,7 +170,7 @@ describe('GET /top-hashtags', () => {
     // Anchor well inside a bucket, so the view is [bucketEnd - 60 s, bucketEnd).
     const bucketEnd = Math.floor(Date.now() / 10_000) * 10_000;
     const newest = bucketEnd - 1_000;
-    await countRecords(redis, api.settings, api.topic, [
+    await countRecords(redis(), api.settings, api.topic, [
       ['#Inside', bucketEnd - 55_000, 2], // in the view
       ['#Inside', newest, 1],
       ['#Outside', bucketEnd - 65_000, 5], // slid out of the view
@@ -203,9 +188,9 @@ describe('GET /top-hashtags', () => {
   it('counts records behind the watermark as late, not into their window', async () => {
     const api = freshApi();
     const t = minuteStart(0) + 1_000;
-    await countRecords(redis, api.settings, api.topic, [['#OnTime', t, 2]]);
+    await countRecords(redis(), api.settings, api.topic, [['#OnTime', t, 2]]);
     // Two minutes older than the newest record: its window ended before the watermark.
-    const { late } = await countRecords(redis, api.settings, api.topic, [['#TooLate', t - 2 * MINUTE, 3]]);
+    const { late } = await countRecords(redis(), api.settings, api.topic, [['#TooLate', t - 2 * MINUTE, 3]]);
 
     const { top } = await getTop(api);
     const past = await getTop(api, `?at=${(t - 2 * MINUTE) / 1000}`);
@@ -224,7 +209,7 @@ describe('GET /top-hashtags', () => {
       retentionSeconds: 1,
     });
     const start = Math.floor(Date.now() / 1000) * 1000;
-    await countRecords(redis, api.settings, api.topic, [['#Brief', start + 500, 2]]);
+    await countRecords(redis(), api.settings, api.topic, [['#Brief', start + 500, 2]]);
 
     const before = await getTop(api);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
@@ -239,13 +224,13 @@ describe('GET /top-hashtags', () => {
   it('answers 304 to the current ETag and 200 with a new ETag once the counts change', async () => {
     const api = freshApi();
     const t = minuteStart(0) + 1_000;
-    await countRecords(redis, api.settings, api.topic, [['#Cached', t, 1]]);
+    await countRecords(redis(), api.settings, api.topic, [['#Cached', t, 1]]);
     const first = await getTop(api);
     const etag = first.headers.etag ?? '';
 
     const unchanged = await call(api, '/top-hashtags', { headers: { 'If-None-Match': etag } });
     const weak = await call(api, '/top-hashtags', { headers: { 'If-None-Match': `"other", W/${etag}` } });
-    await countRecords(redis, api.settings, api.topic, [['#Cached', t, 1]]);
+    await countRecords(redis(), api.settings, api.topic, [['#Cached', t, 1]]);
     const changed = await call(api, '/top-hashtags', { headers: { 'If-None-Match': etag } });
 
     expect(etag).toMatch(/^"[\w-]+"$/);
@@ -276,7 +261,7 @@ describe('GET /top-hashtags/history', () => {
     const api = freshApi();
     const minute = minuteStart(0);
     const at = (m: number) => minute + m * MINUTE;
-    await countRecords(redis, api.settings, api.topic, [
+    await countRecords(redis(), api.settings, api.topic, [
       ['#a', at(-3) + 1_000, 4],
       ['#b', at(-1) + 1_000, 2],
       ['#a', at(0) + 1_000, 5],

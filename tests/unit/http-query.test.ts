@@ -36,7 +36,7 @@ describe('parseTopHashtagsQuery', () => {
   it('defaults to the top 10 of the current tumbling window', () => {
     expect(parseTopHashtagsQuery(query(''), bounds)).toEqual({
       ok: true,
-      value: { limit: 10, view: 'tumbling', at: undefined },
+      value: { limit: 10, view: 'tumbling', at: undefined, spanSeconds: undefined },
     });
   });
 
@@ -45,7 +45,12 @@ describe('parseTopHashtagsQuery', () => {
     const seconds = parseTopHashtagsQuery(query('at=1768644000.25'), bounds);
     expect(iso).toEqual({
       ok: true,
-      value: { limit: 10, view: 'tumbling', at: Date.parse('2026-01-17T10:00:00.250Z') },
+      value: {
+        limit: 10,
+        view: 'tumbling',
+        at: Date.parse('2026-01-17T10:00:00.250Z'),
+        spanSeconds: undefined,
+      },
     });
     expect(seconds).toEqual(iso);
   });
@@ -91,6 +96,44 @@ describe('parseTopHashtagsQuery', () => {
         expect(result.ok).toBe(n >= 1 && n <= 100);
       }),
     );
+  });
+});
+
+describe('span', () => {
+  it('reads each offered span as seconds, for every view the retention can serve', () => {
+    for (const [span, seconds] of [
+      ['1m', 60],
+      ['5m', 300],
+      ['15m', 900],
+      ['60m', 3600],
+    ] as const) {
+      for (const view of ['tumbling', 'sliding'] as const) {
+        const result = parseTopHashtagsQuery(query(`view=${view}&span=${span}`), bounds);
+        expect(result.ok && result.value.spanSeconds).toBe(seconds);
+      }
+    }
+    expect(parseTopHashtagsQuery(query('view=trending&span=15m'), bounds).ok).toBe(true);
+  });
+
+  it('refuses a trending span that leaves no room for a baseline, and one longer than the retention', () => {
+    const trending = parseTopHashtagsQuery(query('view=trending&span=60m'), bounds);
+    expect(trending.ok ? [] : trending.problems.map((p) => p.parameter)).toEqual(['span']);
+    const short = { ...bounds, retentionSeconds: 600 };
+    const long = parseTopHashtagsQuery(query('span=15m'), short);
+    expect(long.ok ? '' : long.problems[0]?.problem).toMatch(
+      /needs 15 min of history; the retention keeps 10 min/,
+    );
+  });
+
+  it('refuses a span that is not a whole number of windows', () => {
+    const result = parseTopHashtagsQuery(query('span=1m'), { ...bounds, windowSeconds: 120 });
+    expect(result.ok ? '' : result.problems[0]?.problem).toMatch(/whole number of 120 s windows/);
+  });
+
+  it('refuses an `at` whose span reaches past the retention', () => {
+    const at = NOW / 1000 - 3600 + 600;
+    expect(parseTopHashtagsQuery(query(`at=${at}&span=5m`), bounds).ok).toBe(true);
+    expect(parseTopHashtagsQuery(query(`at=${at}&span=15m`), bounds).ok).toBe(false);
   });
 });
 

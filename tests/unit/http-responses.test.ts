@@ -80,6 +80,7 @@ describe('topHashtagsBody', () => {
       'tweets_topic',
       {
         view: 'sliding',
+        spanSeconds: 60,
         windowStart: Date.parse('2026-01-17T10:29:10Z'),
         windowEnd: Date.parse('2026-01-17T10:30:10Z'),
         complete: false,
@@ -92,6 +93,7 @@ describe('topHashtagsBody', () => {
     expect(body).toEqual({
       topic: 'tweets_topic',
       view: 'sliding',
+      spanSeconds: 60,
       windowStart: '2026-01-17T10:29:10.000Z',
       windowEnd: '2026-01-17T10:30:10.000Z',
       complete: false,

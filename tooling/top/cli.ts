@@ -2,7 +2,7 @@
  * `npm run top`: a live table of the current window's top hashtags, redrawn in place every few
  * seconds from GET /top-hashtags (the Spark job printed its top list to the console every 10 s).
  *
- *   npm run top -- [--url http://127.0.0.1:3000] [--limit 10] [--interval 5] [--view tumbling|sliding]
+ *   npm run top -- [--url http://127.0.0.1:3000] [--limit 10] [--interval 5] [--view tumbling|sliding|trending]
  *
  * Ctrl-C ends it. When the API does not answer it says so in one line and keeps trying.
  */
@@ -12,14 +12,17 @@ import logUpdate from 'log-update';
 import { renderTop } from './render.ts';
 import { fetchTopHashtags, TopApiError } from './response.ts';
 
+const VIEWS = ['tumbling', 'sliding', 'trending'] as const;
+type View = (typeof VIEWS)[number];
+
 const USAGE =
-  'usage: npm run top -- [--url http://127.0.0.1:3000] [--limit 1-100] [--interval seconds] [--view tumbling|sliding]';
+  'usage: npm run top -- [--url http://127.0.0.1:3000] [--limit 1-100] [--interval seconds] [--view tumbling|sliding|trending]';
 
 interface TopOptions {
   readonly url: string;
   readonly limit: number;
   readonly intervalMs: number;
-  readonly view: 'tumbling' | 'sliding';
+  readonly view: View;
 }
 
 function options(argv: string[]): TopOptions {
@@ -44,15 +47,15 @@ function options(argv: string[]): TopOptions {
   if (!Number.isInteger(limit) || limit < 1 || limit > 100)
     problems.push(`--limit must be 1 to 100 (got ${values.limit})`);
   if (!(interval >= 1)) problems.push(`--interval must be at least 1 second (got ${values.interval})`);
-  if (values.view !== 'tumbling' && values.view !== 'sliding')
-    problems.push(`--view must be tumbling or sliding (got ${values.view})`);
+  if (!VIEWS.includes(values.view as View))
+    problems.push(`--view must be tumbling, sliding or trending (got ${values.view})`);
   if (!/^https?:\/\//.test(values.url)) problems.push(`--url must be an http(s) URL (got ${values.url})`);
   if (problems.length > 0) throw new TopApiError(`${problems.join('; ')}\n${USAGE}`);
   return {
     url: values.url.replace(/\/+$/, ''),
     limit,
     intervalMs: interval * 1000,
-    view: values.view as 'tumbling' | 'sliding',
+    view: values.view as View,
   };
 }
 

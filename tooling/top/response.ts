@@ -12,7 +12,16 @@ export const topHashtagsResponse = z.object({
   windowEnd: z.string(),
   complete: z.boolean(),
   watermark: z.string().nullable(),
-  hashtags: z.array(z.object({ rank: z.number().int(), hashtag: z.string(), count: z.number() })),
+  hashtags: z.array(
+    z.object({
+      rank: z.number().int(),
+      hashtag: z.string(),
+      count: z.number(),
+      // view=trending only.
+      baseline: z.number().optional(),
+      score: z.number().optional(),
+    }),
+  ),
   totals: z.object({ hashtags: z.number(), count: z.number() }),
 });
 

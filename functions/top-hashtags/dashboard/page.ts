@@ -2,10 +2,11 @@
  * The dashboard (`GET /`): one self-contained HTML page, built once per container. Styles, script
  * and the world map are inline; the page fetches nothing but the API beside it, and its Content
  * Security Policy (hashes of the inline script and style) lets a browser enforce exactly that.
+ * The script and the stylesheet are real files imported as text (text-imports.d.ts says how).
  */
 import { createHash } from 'node:crypto';
-import { DASHBOARD_SCRIPT } from './script.ts';
-import { DASHBOARD_CSS } from './style.ts';
+import DASHBOARD_SCRIPT from './app.browser.js';
+import DASHBOARD_CSS from './style.css';
 import { LAND_PATH } from './world-land.ts';
 
 /** Map units per degree in the equirectangular projection of {@link LAND_PATH}. */
@@ -30,7 +31,7 @@ function graticule(): string {
 const viewBox = `0 ${(90 - MAP_NORTH) * UNITS} ${360 * UNITS} ${(MAP_NORTH - MAP_SOUTH) * UNITS}`;
 
 const kpi = (id: string, label: string) =>
-  `<div class="kpi"><div class="label">${label}</div><div class="value num" id="kpi-${id}">–</div><div class="sub" id="kpi-${id}-sub"></div></div>`;
+  `<div class="kpi"><div class="label" id="kpi-${id}-label">${label}</div><div class="value num" id="kpi-${id}">–</div><div class="sub" id="kpi-${id}-sub"></div></div>`;
 
 const HTML = `<!doctype html>
 <html lang="en">
@@ -50,9 +51,15 @@ const HTML = `<!doctype html>
       <p>Live counts from the tweet stream by event time, with the International Space Station overhead.</p>
     </div>
     <div class="controls">
-      <div class="seg" role="group" aria-label="Window">
-        <button type="button" data-view="sliding" aria-pressed="true">Last 60 s</button>
-        <button type="button" data-view="tumbling" aria-pressed="false">Current window</button>
+      <div class="seg" id="view-choice" role="group" aria-label="Top list">
+        <button type="button" data-view="sliding" aria-pressed="true">Sliding</button>
+        <button type="button" data-view="tumbling" aria-pressed="false">Tumbling</button>
+      </div>
+      <div class="seg" id="span-choice" role="group" aria-label="Span of both lists">
+        <button type="button" data-span="1m" aria-pressed="true">1 min</button>
+        <button type="button" data-span="5m" aria-pressed="false">5 min</button>
+        <button type="button" data-span="15m" aria-pressed="false">15 min</button>
+        <button type="button" data-span="60m" aria-pressed="false">60 min</button>
       </div>
       <span class="status" id="status" data-state="idle" role="status" aria-live="polite"><span class="dot"></span><span id="status-text">Connecting…</span></span>
     </div>
@@ -61,8 +68,8 @@ const HTML = `<!doctype html>
   <section class="kpis" aria-label="Totals">
     ${kpi('count', 'Hashtags counted')}
     ${kpi('distinct', 'Distinct hashtags')}
-    ${kpi('accepted', 'Records accepted')}
-    ${kpi('late', 'Late · rejected')}
+    ${kpi('accepted', 'Records accepted <span class="scope">· all time</span>')}
+    ${kpi('late', 'Late · rejected <span class="scope">· all time</span>')}
   </section>
 
   <main class="grid">
@@ -75,6 +82,16 @@ const HTML = `<!doctype html>
       <p class="note" id="bars-note"></p>
       <div class="empty" id="bars-empty" hidden>No hashtags counted in this window yet.<br>
         Records appear here as the counter applies them: start the tweet generator, or send JSON with a <code>hashtag_principal</code> to the topic.</div>
+    </section>
+
+    <section class="card" aria-labelledby="rising-title">
+      <div class="head">
+        <h2 id="rising-title">Rising now</h2>
+        <div class="meta num" id="rising-label"></div>
+      </div>
+      <ol class="risers" id="rising" aria-label="Hashtags rising above their own baseline"></ol>
+      <p class="empty" id="rising-empty" hidden></p>
+      <p class="note">Score: how many standard deviations a tag's count over the last complete span stands above its own recent baseline. Line: its last 15 minutes.</p>
     </section>
 
     <div class="side">
@@ -103,7 +120,8 @@ const HTML = `<!doctype html>
 
   <footer>
     <span>A window closes when the watermark (latest event time seen minus the allowed lateness) passes its end; later records are counted as late.</span>
-    <span>JSON: <a href="top-hashtags">/top-hashtags</a> · <a href="top-hashtags/history">/top-hashtags/history</a> · <a href="iss/position">/iss/position</a></span>
+    <span>The two cards marked “all time” count records since the counter's state was created; the others cover the chosen span.</span>
+    <span>JSON: <a href="top-hashtags">/top-hashtags</a> · <a href="top-hashtags?view=trending">trending</a> · <a href="top-hashtags/history">/top-hashtags/history</a> · <a href="iss/position">/iss/position</a></span>
   </footer>
 </div>
 <script>${DASHBOARD_SCRIPT}</script>
