@@ -42,7 +42,35 @@ export function parseHashtag(raw: string): Hashtag | null {
 /** Every distinct hashtag (by key) in `text`, in order of first appearance; invalid ones are skipped. */
 export function hashtagsInText(text: string): Hashtag[] {
   const found: Hashtag[] = [];
-  if (!text.includes('#')) return found;
+  let at = text.indexOf('#');
+  if (at < 0) return found;
+  // The common case without the regex: where the characters around each tag are ASCII, TAG_IN_TEXT
+  // reduces to "a `#` not after [A-Za-z0-9_&], then [A-Za-z0-9_]+". Any non-ASCII character
+  // touching a tag (a letter, a mark, an emoji may be part of it) sends the text to the regex.
+  while (at >= 0) {
+    const before = at > 0 ? text.charCodeAt(at - 1) : 0x20;
+    if (before >= 0x80) return hashtagsByRegex(text);
+    let end = at + 1;
+    for (; end < text.length; end++) {
+      const c = text.charCodeAt(end);
+      if (c >= 0x80) return hashtagsByRegex(text);
+      if (!isAsciiWord(c)) break;
+    }
+    if (end > at + 1 && !isAsciiWord(before) && before !== 0x26 /* & */) {
+      const tag = parseHashtag(text.slice(at, end));
+      if (tag !== null && !found.some((t) => t.key === tag.key)) found.push(tag);
+    }
+    at = text.indexOf('#', end);
+  }
+  return found;
+}
+
+function isAsciiWord(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+function hashtagsByRegex(text: string): Hashtag[] {
+  const found: Hashtag[] = [];
   for (const match of text.matchAll(TAG_IN_TEXT)) {
     const tag = parseHashtag(match[0]);
     if (tag !== null && !found.some((t) => t.key === tag.key)) found.push(tag);

@@ -9,7 +9,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { infraSettings } from '../../tooling/infra/infra.ts';
 import { KafkaEventSourceEmulator } from '../../tooling/offline-kafka/emulator.ts';
 import type { KafkaLambdaEvent } from '../../tooling/offline-kafka/event-shape.ts';
-import type { EventSourceMapping } from '../../tooling/offline-kafka/sources.ts';
+import { DEFAULT_ERROR_HANDLING, type EventSourceMapping } from '../../tooling/offline-kafka/sources.ts';
 
 const settings = infraSettings();
 const brokers = [`${settings.host}:${settings.kafkaPort}`];
@@ -40,6 +40,9 @@ function mapping(topic: string, overrides: Partial<EventSourceMapping> = {}): Ev
     startingPositionTimestamp: undefined,
     consumerGroupId: `emulator-test-${randomUUID()}`,
     timeoutSeconds: 30,
+    errorHandling: DEFAULT_ERROR_HANDLING,
+    filters: [],
+    provisionedPollers: undefined,
     ...overrides,
   };
 }

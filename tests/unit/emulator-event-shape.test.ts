@@ -124,4 +124,27 @@ describe('AWS Kafka event shape', () => {
 
     expect(Buffer.byteLength(two) - Buffer.byteLength(one)).toBe(recordPayloadBytes(record));
   });
+
+  it('counts keys, headers, non-ASCII topics and header names as their serialised bytes, without serialising', () => {
+    const records = [
+      toLambdaRecord('tópico', 12, {
+        offset: '123456',
+        timestamp: '1700000000000',
+        key: Buffer.from('k'),
+        value: null,
+        headers: { ñ: 'x', a: [Buffer.from('1'), 'yy'] },
+      }),
+      toLambdaRecord('t', 0, {
+        offset: '0',
+        timestamp: '0',
+        key: Buffer.alloc(0),
+        value: Buffer.alloc(0),
+        batchContext: { timestampType: 1 },
+      }),
+    ];
+
+    for (const record of records) {
+      expect(recordPayloadBytes(record)).toBe(Buffer.byteLength(JSON.stringify(record)) + 1);
+    }
+  });
 });

@@ -1,14 +1,19 @@
 import {
+  DEFAULT_ERROR_HANDLING,
   EventSourceConfigError,
   eventSourceMappings,
   type ServiceView,
 } from '../../tooling/offline-kafka/sources.ts';
 
-function service(functions: Record<string, Array<Record<string, unknown>>>): ServiceView {
+function service(
+  functions: Record<string, Array<Record<string, unknown>>>,
+  eventSourceMappingsOf?: Record<string, unknown>,
+): ServiceView {
   return {
     getAllFunctions: () => Object.keys(functions),
     getFunction: (key) => ({ name: `svc-local-${key}` }),
     getAllEventsInFunction: (key) => functions[key] ?? [],
+    custom: eventSourceMappingsOf === undefined ? undefined : { eventSourceMappings: eventSourceMappingsOf },
   };
 }
 
@@ -52,6 +57,9 @@ describe('event source mappings from serverless.yml', () => {
         startingPositionTimestamp: undefined,
         consumerGroupId: 'hashtag-counter',
         timeoutSeconds: 6,
+        errorHandling: DEFAULT_ERROR_HANDLING,
+        filters: [],
+        provisionedPollers: undefined,
       },
     ]);
   });
@@ -140,5 +148,169 @@ describe('event source mappings from serverless.yml', () => {
         defaults,
       ),
     ).toThrow(/startingPositionTimestamp is required/);
+  });
+
+  // The deployed template's extra properties (tooling/serverless-plugins/kafka-trigger.cjs), by CloudFormation name.
+  // https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
+  describe('custom.eventSourceMappings, as the deployed template has them', () => {
+    const counter = { counter: [{ kafka: { topic: 'tweets', bootstrapServers: '127.0.0.1:9092' } }] };
+
+    it('reads retries, record age, bisect, the kafka:// destination and the batching overrides', () => {
+      const [mapping] = eventSourceMappings(
+        service(counter, {
+          counter: {
+            MaximumRetryAttempts: 2,
+            MaximumRecordAgeInSeconds: 60,
+            BisectBatchOnFunctionError: true,
+            DestinationConfig: { OnFailure: { Destination: 'kafka://tweets.failed' } },
+            ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 2 },
+            MaximumBatchingWindowInSeconds: 0,
+            MetricsConfig: { Metrics: ['EventCount'] },
+          },
+        }),
+        'svc',
+        'dev',
+        defaults,
+      );
+
+      expect(mapping?.errorHandling).toEqual({
+        maximumRetryAttempts: 2,
+        maximumRecordAgeSeconds: 60,
+        bisectBatchOnFunctionError: true,
+        onFailureTopic: 'tweets.failed',
+      });
+      expect(mapping?.batchingWindowMs).toBe(0);
+      expect(mapping?.provisionedPollers).toEqual({ minimum: 1, maximum: 2 });
+    });
+
+    it('takes a zero batching window only from MaximumBatchingWindowInSeconds, as the deployed template does', () => {
+      const zeroOnEvent = {
+        counter: [
+          { kafka: { topic: 'tweets', bootstrapServers: '127.0.0.1:9092', maximumBatchingWindow: 0 } },
+        ],
+      };
+
+      const [fromEvent] = eventSourceMappings(service(zeroOnEvent, {}), 'svc', 'dev', defaults);
+      const [fromProperties] = eventSourceMappings(
+        service(zeroOnEvent, { counter: { MaximumBatchingWindowInSeconds: 0 } }),
+        'svc',
+        'dev',
+        defaults,
+      );
+
+      // osls drops a 0 from the event, so AWS's 500 ms default applies.
+      expect(fromEvent?.batchingWindowMs).toBe(500);
+      expect(fromProperties?.batchingWindowMs).toBe(0);
+    });
+
+    it('keeps AWS defaults without them: retry forever, no age limit, no bisect, no destination', () => {
+      const [mapping] = eventSourceMappings(service(counter, {}), 'svc', 'local', defaults);
+
+      expect(mapping?.errorHandling).toEqual(DEFAULT_ERROR_HANDLING);
+    });
+
+    // https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html
+    it('caps infinite retries at 10 when an on-failure destination is set, as AWS does', () => {
+      const [mapping] = eventSourceMappings(
+        service(counter, {
+          counter: {
+            MaximumRetryAttempts: -1,
+            DestinationConfig: { OnFailure: { Destination: 'kafka://tweets.failed' } },
+          },
+        }),
+        'svc',
+        'dev',
+        defaults,
+      );
+
+      expect(mapping?.errorHandling.maximumRetryAttempts).toBe(10);
+    });
+
+    it('fails at start naming a setting the emulator does not implement', () => {
+      const read = () =>
+        eventSourceMappings(
+          service(counter, {
+            counter: { FunctionResponseTypes: ['ReportBatchItemFailures'], TumblingWindowInSeconds: 5 },
+          }),
+          'svc',
+          'dev',
+          defaults,
+        );
+
+      expect(read).toThrow(EventSourceConfigError);
+      expect(read).toThrow(/FunctionResponseTypes/);
+      expect(read).toThrow(/TumblingWindowInSeconds/);
+    });
+
+    it('fails at start for a destination that is not a Kafka topic, or is the source topic itself', () => {
+      const sqs = () =>
+        eventSourceMappings(
+          service(counter, {
+            counter: { DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:eu-west-1:1:q' } } },
+          }),
+          'svc',
+          'dev',
+          defaults,
+        );
+      const itself = () =>
+        eventSourceMappings(
+          service(counter, {
+            counter: { DestinationConfig: { OnFailure: { Destination: 'kafka://tweets' } } },
+          }),
+          'svc',
+          'dev',
+          defaults,
+        );
+
+      expect(sqs).toThrow(/kafka:\/\/<topic>/);
+      expect(itself).toThrow(/is the source topic itself/);
+    });
+
+    // https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
+    it('compiles FilterCriteria and fails at start on an operator Lambda does not document', () => {
+      const [mapping] = eventSourceMappings(
+        service(counter, {
+          counter: { FilterCriteria: { Filters: [{ Pattern: '{"value":{"lang":["es"]}}' }] } },
+        }),
+        'svc',
+        'dev',
+        defaults,
+      );
+      const bad = () =>
+        eventSourceMappings(
+          service(counter, {
+            counter: { FilterCriteria: { Filters: [{ Pattern: '{"value":{"lang":[{"wildcard":"e*"}]}}' }] } },
+          }),
+          'svc',
+          'dev',
+          defaults,
+        );
+
+      expect(mapping?.filters).toHaveLength(1);
+      expect(bad).toThrow(/operator "wildcard"/);
+    });
+
+    it("reads the event's own filterPatterns and onFailureDestination", () => {
+      const [mapping] = eventSourceMappings(
+        service({
+          counter: [
+            {
+              kafka: {
+                topic: 'tweets',
+                bootstrapServers: '127.0.0.1:9092',
+                filterPatterns: [{ value: { lang: ['es'] } }],
+                onFailureDestination: 'kafka://tweets.failed',
+              },
+            },
+          ],
+        }),
+        'svc',
+        'local',
+        defaults,
+      );
+
+      expect(mapping?.filters).toHaveLength(1);
+      expect(mapping?.errorHandling.onFailureTopic).toBe('tweets.failed');
+    });
   });
 });

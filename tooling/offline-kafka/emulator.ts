@@ -11,11 +11,13 @@
 import { type Admin, type Consumer, type EachBatchPayload, Kafka, type LogEntry, logLevel } from 'kafkajs';
 import { errorMessage } from '#lib/errors.ts';
 import { AWS_KAFKA_LIMITS, type BatchLimits } from './batching.ts';
+import { KafkaFailureDestination } from './destination.ts';
 import type { EventOrigin, KafkaLambdaEvent } from './event-shape.ts';
+import { passesFilters } from './filter.ts';
 import type { EmulatorLog } from './log.ts';
 import { type BatchOutcome, PartitionWorker } from './partition-worker.ts';
 import { batchRetryPolicy, DEFAULT_RETRY, type RetrySettings } from './retry.ts';
-import type { EventSourceMapping } from './sources.ts';
+import { describeDelivery, type EventSourceMapping } from './sources.ts';
 
 export interface MappingStats {
   readonly functionKey: string;
@@ -40,8 +42,11 @@ export interface EmulatorOptions {
   /** Invokes a function by name; rejects when the invocation failed. */
   invoke(functionName: string, event: KafkaLambdaEvent, signal: AbortSignal): Promise<void>;
   readonly log: EmulatorLog;
+  /** Backoff between retries (the attempt limit is each mapping's MaximumRetryAttempts). */
   readonly retry?: RetrySettings;
   readonly clientId?: string;
+  /** For the function ARN in on-failure destination records (default us-east-1). */
+  readonly region?: string;
   onBatch?(mapping: EventSourceMapping, outcome: BatchOutcome): void;
 }
 
@@ -98,6 +103,8 @@ class MappingConsumer {
   private readonly limits: BatchLimits;
   private readonly origin: EventOrigin;
   private readonly retryPolicy;
+  private readonly destinationRetryPolicy;
+  private readonly destination: KafkaFailureDestination | undefined;
   private assigned: number[] = [];
   records = 0;
   batches = 0;
@@ -133,7 +140,21 @@ class MappingConsumer {
       mapping.kind === 'msk'
         ? { kind: 'msk', bootstrapServers: mapping.bootstrapServers, clusterArn: mapping.clusterArn ?? '' }
         : { kind: 'kafka', bootstrapServers: mapping.bootstrapServers };
-    this.retryPolicy = batchRetryPolicy(options.retry ?? DEFAULT_RETRY);
+    const backoff = options.retry ?? DEFAULT_RETRY;
+    // cockatiel's maxAttempts counts retries, as MaximumRetryAttempts does.
+    this.retryPolicy = batchRetryPolicy({
+      ...backoff,
+      maxAttempts: mapping.errorHandling.maximumRetryAttempts,
+    });
+    this.destinationRetryPolicy = batchRetryPolicy({ ...backoff, maxAttempts: Number.POSITIVE_INFINITY });
+    const destinationTopic = mapping.errorHandling.onFailureTopic;
+    this.destination =
+      destinationTopic === undefined
+        ? undefined
+        : new KafkaFailureDestination(this.kafka, destinationTopic, {
+            functionArn: `arn:aws:lambda:${options.region ?? 'us-east-1'}:000000000000:function:${mapping.functionName}`,
+            origin: this.origin,
+          });
   }
 
   get assignedPartitions(): readonly number[] {
@@ -163,6 +184,14 @@ class MappingConsumer {
     if (!topics.includes(topic)) {
       throw new MissingTopicError(
         `Topic "${topic}" (event of function ${this.mapping.functionKey}) does not exist on ${this.mapping.bootstrapServers.join(',')}. Create it with \`npm run infra:up\` (TWEETS_TOPIC=${topic}) or your Kafka tools.`,
+      );
+    }
+    const destination = this.mapping.errorHandling.onFailureTopic;
+    // AWS requires the destination topic to exist in the same cluster.
+    // https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html
+    if (destination !== undefined && !topics.includes(destination)) {
+      throw new MissingTopicError(
+        `Topic "${destination}" (on-failure destination kafka://${destination} of function ${this.mapping.functionKey}) does not exist on ${this.mapping.bootstrapServers.join(',')}. Create it with \`npm run infra:up\` or your Kafka tools.`,
       );
     }
     if (startingPosition === 'AT_TIMESTAMP') await this.seekToTimestampIfNew();
@@ -206,7 +235,7 @@ class MappingConsumer {
       );
     }
     this.options.log.info(
-      `${this.mapping.functionKey} <- ${topic}: consuming as group "${consumerGroupId}" on ${this.mapping.bootstrapServers.join(',')} (batch ${this.limits.maxRecords}, window ${this.limits.windowMs} ms, start ${startingPosition})`,
+      `${this.mapping.functionKey} <- ${topic}: consuming as group "${consumerGroupId}" on ${this.mapping.bootstrapServers.join(',')} (batch ${this.limits.maxRecords}, window ${this.limits.windowMs} ms, start ${startingPosition}; ${describeDelivery(this.mapping)})`,
       {
         event: 'consuming',
         attention: 'notice',
@@ -239,11 +268,18 @@ class MappingConsumer {
     const { topic } = this.mapping;
     worker = new PartitionWorker(
       {
+        functionKey: this.mapping.functionKey,
         topic,
         partition,
         origin: this.origin,
         limits: this.limits,
         retryPolicy: this.retryPolicy,
+        destinationRetryPolicy: this.destinationRetryPolicy,
+        errorHandling: this.mapping.errorHandling,
+        ...(this.mapping.filters.length > 0
+          ? { passes: (message) => passesFilters(this.mapping.filters, message.value) }
+          : {}),
+        ...(this.destination ? { sendToDestination: this.destination.send.bind(this.destination) } : {}),
         log: this.options.log,
         invoke: (event, signal) => this.options.invoke(this.mapping.functionName, event, signal),
         invokeTimeoutMs: this.mapping.timeoutSeconds * 1000,
@@ -303,6 +339,7 @@ class MappingConsumer {
         this.options.log.warn(`consumer disconnect: ${errorMessage(error)}`, { event: 'disconnect-failed' }),
       );
     await this.admin.disconnect().catch(() => undefined);
+    await this.destination?.stop().catch(() => undefined);
   }
 }
 

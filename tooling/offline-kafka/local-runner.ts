@@ -54,6 +54,7 @@ export async function startLocalEventSources(options: RunnerOptions): Promise<Ru
   const emulator = new KafkaEventSourceEmulator({
     mappings,
     invoke: (name, event, signal) => invoker.invoke(name, event, signal),
+    region: options.region,
     log,
   });
 

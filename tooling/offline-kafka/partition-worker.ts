@@ -1,13 +1,18 @@
 /**
  * One topic-partition's delivery loop, as AWS's event source mapping runs it: records buffered in
- * offset order; one batch in flight at a time; a batch leaves when it is full (records or bytes)
- * or its batching window has passed; a failed batch is retried whole with backoff; the offset is
- * committed only after the function succeeded.
+ * offset order (those no filter lets through are skipped, and committed with what follows); one
+ * batch in flight at a time; a batch leaves when it is full (records or bytes) or its batching
+ * window has passed; a failed batch is retried whole with backoff, or, with
+ * BisectBatchOnFunctionError, split in two and each half retried on its own, in order; records
+ * past MaximumRetryAttempts or MaximumRecordAgeInSeconds go to the on-failure destination (or are
+ * discarded without one, as AWS does); the offset is committed only after that.
  */
 // https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-process.html (per-partition order, batching)
+// https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html (retries, record age, bisect)
 import type { RetryPolicy } from 'cockatiel';
 import { errorMessage } from '#lib/errors.ts';
 import { type BatchLimits, msUntilDue, nextBatchCount } from './batching.ts';
+import type { FailedRecords, FailureCondition } from './destination.ts';
 import {
   type ConsumedMessage,
   type EventOrigin,
@@ -17,8 +22,10 @@ import {
   toLambdaEvent,
   toLambdaRecord,
 } from './event-shape.ts';
+import { FunctionInvocationError } from './invoker.ts';
 import type { EmulatorLog } from './log.ts';
-import { retryUntilAborted } from './retry.ts';
+import { RetryAbortedError, retryUntilAborted, singleAttempt } from './retry.ts';
+import { DEFAULT_ERROR_HANDLING, type ErrorHandling } from './sources.ts';
 
 export interface BatchOutcome {
   readonly topic: string;
@@ -29,17 +36,37 @@ export interface BatchOutcome {
   readonly lastOffset: number;
   /** Invocations it took (1 when the first one succeeded). */
   readonly attempts: number;
+  /** Times a failing (part of the) batch was split in two (BisectBatchOnFunctionError). */
+  readonly splits: number;
+  /** Records given up on: written to the on-failure destination, or discarded without one. */
+  readonly failedRecords: number;
+  /** From the first invocation until the batch was through (retries included). */
   readonly durationMs: number;
+  /** How long its oldest record waited in the buffer before the first invocation (batching window, a batch ahead). */
+  readonly queuedMs: number;
+  /** Longest time from a record's Kafka timestamp to its arrival from the broker (producer -> fetch). */
+  readonly fetchLagMs: number;
 }
 
 export type WorkerLog = EmulatorLog;
 
 export interface PartitionWorkerDeps {
+  /** The function it feeds (for the log). */
+  readonly functionKey?: string;
   readonly topic: string;
   readonly partition: number;
   readonly origin: EventOrigin;
   readonly limits: BatchLimits;
+  /** How one (part of a) batch is retried; its attempt limit is MaximumRetryAttempts + 1. */
   readonly retryPolicy: RetryPolicy;
+  /** Bisect, record age, destination (AWS's defaults when left out: retry forever). */
+  readonly errorHandling?: ErrorHandling;
+  /** FilterCriteria: false for a record that must not reach the function (it is committed). */
+  passes?(message: ConsumedMessage): boolean;
+  /** Writes records given up on to the on-failure destination; rejects when it could not (retried). */
+  sendToDestination?(failed: FailedRecords): Promise<void>;
+  /** How a failed destination write is retried (default: `retryPolicy` without its attempt limit). */
+  readonly destinationRetryPolicy?: RetryPolicy;
   /**
    * Invokes the function; rejects when the invocation failed (FunctionError, unreachable, or
    * `signal` aborted: the function's timeout passed, or the worker is being stopped).
@@ -67,6 +94,8 @@ export class PartitionWorker {
   private readonly buffer: Buffered[] = [];
   private bufferedBytes = 0;
   private lastPushedOffset = -1;
+  /** Filtered records were pushed after the last commit: commit them even when nothing is delivered. */
+  private filteredPending = false;
   private readonly abort = new AbortController();
   /** Aborted once the stop grace has passed: abandons the invocation in flight (left uncommitted). */
   private readonly hardStop = new AbortController();
@@ -157,11 +186,15 @@ export class PartitionWorker {
     for (const message of messages) {
       const offset = Number(message.offset);
       if (offset <= this.lastPushedOffset || offset < this.committedNext) continue;
+      this.lastPushedOffset = offset;
+      if (this.deps.passes && !this.deps.passes(message)) {
+        this.filteredPending = true;
+        continue;
+      }
       const record = toLambdaRecord(this.deps.topic, this.deps.partition, message);
       const bytes = recordPayloadBytes(record);
       this.buffer.push({ record, bytes, arrivedMs });
       this.bufferedBytes += bytes;
-      this.lastPushedOffset = offset;
     }
     this.wake?.();
   }
@@ -199,7 +232,7 @@ export class PartitionWorker {
         this.envelopeBytes,
         this.now(),
       );
-      if (due === 0) return true;
+      if (due === 0 || (this.filteredPending && this.buffer.length === 0)) return true;
       await new Promise<void>((resolve) => {
         const timer = Number.isFinite(due) ? setTimeout(resolve, due) : undefined;
         this.wake = () => {
@@ -215,6 +248,12 @@ export class PartitionWorker {
   private async run(): Promise<number> {
     const { topic, partition, log } = this.deps;
     while (await this.waitForBatch()) {
+      if (this.buffer.length === 0) {
+        // Only filtered records since the last commit: they are done.
+        this.filteredPending = false;
+        await this.commitNext(this.lastPushedOffset + 1);
+        continue;
+      }
       const count = nextBatchCount(
         this.buffer.map((b) => b.bytes),
         this.deps.limits,
@@ -230,93 +269,58 @@ export class PartitionWorker {
           { topic, partition, event: 'oversized-record', offset: first, bytes, attention: 'notice' },
         );
       }
-      const event = toLambdaEvent(
-        this.deps.origin,
-        batch.map((b) => b.record),
-      );
       const started = this.now();
-      const where = { topic, partition, firstOffset: first, lastOffset: last, records: count };
-      let attempts = 0;
+      // Where a record's time went before its first invocation: produced -> fetched, fetched -> invoked.
+      const oldestArrival = batch[0]?.arrivedMs ?? started;
+      const fetchLagMs = batch.reduce((lag, b) => Math.max(lag, b.arrivedMs - b.record.timestamp), 0);
       this.invoking = true;
       this.deliveringSinceMs = started;
+      let delivered: Delivery | undefined;
       try {
-        // The same event, whole, on every attempt: AWS retries the batch, never a part of it.
-        await retryUntilAborted(
-          this.deps.retryPolicy,
-          async (attempt) => {
-            attempts = attempt;
-            try {
-              const timeout = AbortSignal.timeout(this.deps.invokeTimeoutMs ?? 900_000);
-              this.attempt = new AbortController();
-              await this.deps.invoke(
-                event,
-                AbortSignal.any([timeout, this.hardStop.signal, this.attempt.signal]),
-              );
-            } catch (error) {
-              // An aborted request says only "Request aborted"; the abort's reason says why.
-              const why = this.attempt?.signal.aborted ? this.attempt.signal.reason : error;
-              this.deps.onFailure?.(why, attempt);
-              this.failing = true;
-              // A person hears of a failing batch once when it starts failing and once when it is
-              // through; the attempts in between are for the log file.
-              log.warn(
-                `${topic}-${partition}: batch of offsets ${first}-${last} (${count} records) failed on attempt ${attempt}, retrying it whole${attempt === 1 ? ' until it succeeds' : ''}: ${errorMessage(why)}`,
-                {
-                  ...where,
-                  event: 'batch-failing',
-                  attempt,
-                  error: errorMessage(why),
-                  ...(attempt === 1 ? { attention: 'open' as const } : {}),
-                },
-              );
-              throw error;
-            }
-          },
-          this.abort.signal,
-        );
+        delivered = await this.deliver(batch.map((b) => b.record));
       } catch (error) {
-        if (this.abort.signal.aborted) break;
         log.error(`${topic}-${partition}: giving up on offsets ${first}-${last}: ${errorMessage(error)}`, {
-          ...where,
+          topic,
+          partition,
+          firstOffset: first,
+          lastOffset: last,
           event: 'batch-abandoned',
           attention: 'open',
           error: errorMessage(error),
         });
-        break;
       } finally {
         this.invoking = false;
         this.deliveringSinceMs = undefined;
         this.failing = false;
       }
-      if (attempts > 1) {
-        log.info(
-          `${topic}-${partition}: batch of offsets ${first}-${last} delivered on attempt ${attempts}, ${((this.now() - started) / 1000).toFixed(1)} s after its first attempt`,
-          { ...where, event: 'batch-failing', attempt: attempts, attention: 'resolved' },
-        );
-      }
+      if (delivered === undefined) break;
       this.buffer.splice(0, count);
       this.bufferedBytes -= bytes - this.envelopeBytes;
-      try {
-        await this.deps.commit(String(last + 1));
-        this.committedNext = last + 1;
-      } catch (error) {
-        // The partition moved to another member (or the group is rebalancing): it re-reads from the
-        // last committed offset, and the counter's per-offset idempotence absorbs the repeat.
-        log.warn(
-          `${topic}-${partition}: could not commit offset ${last + 1} (${errorMessage(error)}); the records will be delivered again`,
-          { topic, partition, event: 'commit-failed', error: errorMessage(error) },
-        );
-      }
-      this.deps.onBatch?.({
+      // Filtered records after the batch are done with it; the next buffered record is not.
+      const next = this.buffer[0]?.record.offset ?? this.lastPushedOffset + 1;
+      if (this.buffer.length === 0) this.filteredPending = false;
+      await this.commitNext(next);
+      const outcome: BatchOutcome = {
         topic,
         partition,
         records: count,
         bytes,
         firstOffset: first,
         lastOffset: last,
-        attempts,
+        attempts: delivered.invocations,
+        splits: delivered.splits,
+        failedRecords: delivered.failedRecords,
         durationMs: this.now() - started,
+        queuedMs: started - oldestArrival,
+        fetchLagMs,
+      };
+      // For the log file and bench/e2e-latency.ts (which reads where the latency goes from it).
+      log.debug(`${topic}-${partition}: batch of ${count} delivered`, {
+        event: 'batch',
+        ...(this.deps.functionKey ? { functionKey: this.deps.functionKey } : {}),
+        ...outcome,
       });
+      this.deps.onBatch?.(outcome);
       if (this.resume && this.buffer.length <= this.deps.limits.maxRecords) {
         const resume = this.resume;
         this.resume = undefined;
@@ -325,4 +329,212 @@ export class PartitionWorker {
     }
     return this.committedNext;
   }
+
+  private async commitNext(next: number): Promise<void> {
+    const { topic, partition, log } = this.deps;
+    try {
+      await this.deps.commit(String(next));
+      this.committedNext = next;
+    } catch (error) {
+      // The partition moved to another member (or the group is rebalancing): it re-reads from the
+      // last committed offset, and the counter's per-offset idempotence absorbs the repeat.
+      log.warn(
+        `${topic}-${partition}: could not commit offset ${next} (${errorMessage(error)}); the records will be delivered again`,
+        { topic, partition, event: 'commit-failed', error: errorMessage(error) },
+      );
+    }
+  }
+
+  /**
+   * Delivers one batch with the mapping's error handling. Parts are resolved in offset order, so
+   * a partition's order holds: a split batch's first half is done (delivered or given up on)
+   * before its second half is invoked. Resolves undefined when the worker stopped first.
+   */
+  private async deliver(records: readonly KafkaLambdaRecord[]): Promise<Delivery | undefined> {
+    const { topic, partition, log } = this.deps;
+    const handling = this.deps.errorHandling ?? DEFAULT_ERROR_HANDLING;
+    const pending: Part[] = [{ records, invocations: 0 }];
+    const total: { invocations: number; splits: number; failedRecords: number } = {
+      invocations: 0,
+      splits: 0,
+      failedRecords: 0,
+    };
+    const whole = { first: records[0]?.offset ?? 0, last: records[records.length - 1]?.offset ?? 0 };
+    let failedOnce = false;
+    const started = this.now();
+    while (pending.length > 0) {
+      const part = pending.shift() as Part;
+      let live = part.records;
+      let invocations = part.invocations;
+      let lastError: unknown;
+      // A part of more than one record is split on its first failure; a single record (or any
+      // part without bisect) is retried up to MaximumRetryAttempts.
+      const splitting = handling.bisectBatchOnFunctionError && live.length > 1;
+      try {
+        await retryUntilAborted(
+          splitting ? singleAttempt : this.deps.retryPolicy,
+          async (attempt) => {
+            if (Number.isFinite(handling.maximumRecordAgeSeconds)) {
+              const oldest = this.now() - handling.maximumRecordAgeSeconds * 1000;
+              const expired = live.filter((r) => r.timestamp < oldest);
+              if (expired.length > 0) {
+                live = live.filter((r) => r.timestamp >= oldest);
+                total.failedRecords += expired.length;
+                await this.giveUp(expired, 'RecordAgeExceeded', invocations, lastError);
+              }
+              if (live.length === 0) return;
+            }
+            invocations += 1;
+            total.invocations += 1;
+            try {
+              await this.invokeOnce(live, attempt);
+            } catch (error) {
+              lastError = error;
+              const first = live[0]?.offset ?? 0;
+              const last = live[live.length - 1]?.offset ?? first;
+              const then = splitting
+                ? 'splitting it in two'
+                : Number.isFinite(handling.maximumRetryAttempts)
+                  ? `retry ${attempt} of ${handling.maximumRetryAttempts}`
+                  : `retrying it whole${attempt === 1 ? ' until it succeeds' : ''}`;
+              log.warn(
+                `${topic}-${partition}: batch of offsets ${first}-${last} (${live.length} records) failed on attempt ${attempt}, ${then}: ${errorMessage(error)}`,
+                {
+                  topic,
+                  partition,
+                  firstOffset: first,
+                  lastOffset: last,
+                  records: live.length,
+                  event: 'batch-failing',
+                  attempt,
+                  error: errorMessage(error),
+                  ...(!failedOnce ? { attention: 'open' as const } : {}),
+                },
+              );
+              failedOnce = true;
+              throw error;
+            }
+          },
+          this.abort.signal,
+        );
+      } catch (error) {
+        if (error instanceof RetryAbortedError || this.abort.signal.aborted) return undefined;
+        if (splitting) {
+          const middle = Math.ceil(live.length / 2);
+          total.splits += 1;
+          pending.unshift(
+            { records: live.slice(0, middle), invocations },
+            { records: live.slice(middle), invocations },
+          );
+          continue;
+        }
+        total.failedRecords += live.length;
+        await this.giveUp(live, 'RetriesExhausted', invocations, lastError ?? error);
+      }
+    }
+    if (failedOnce) {
+      const seconds = ((this.now() - started) / 1000).toFixed(1);
+      const how =
+        total.splits === 0 && total.failedRecords === 0
+          ? `delivered on attempt ${total.invocations}, ${seconds} s after its first attempt`
+          : `through after ${total.invocations} invocations and ${total.splits} splits, ${seconds} s after its first attempt; ${total.failedRecords} records given up on`;
+      log.info(`${topic}-${partition}: batch of offsets ${whole.first}-${whole.last} ${how}`, {
+        topic,
+        partition,
+        firstOffset: whole.first,
+        lastOffset: whole.last,
+        event: 'batch-failing',
+        attempt: total.invocations,
+        attention: 'resolved',
+      });
+    }
+    return total;
+  }
+
+  /** One invocation with the function's timeout; rejects with why it failed. */
+  private async invokeOnce(records: readonly KafkaLambdaRecord[], attemptNumber: number): Promise<void> {
+    const event = toLambdaEvent(this.deps.origin, records);
+    const timeout = AbortSignal.timeout(this.deps.invokeTimeoutMs ?? 900_000);
+    const attempt = new AbortController();
+    this.attempt = attempt;
+    try {
+      await this.deps.invoke(event, AbortSignal.any([timeout, this.hardStop.signal, attempt.signal]));
+    } catch (error) {
+      // An aborted request says only "Request aborted"; the abort's reason says why.
+      const why = attempt.signal.aborted ? attempt.signal.reason : error;
+      this.deps.onFailure?.(why, attemptNumber);
+      this.failing = true;
+      throw why;
+    }
+  }
+
+  /** Records past their retries or age: to the destination (retried until written), or discarded. */
+  private async giveUp(
+    records: readonly KafkaLambdaRecord[],
+    condition: FailureCondition,
+    approximateInvokeCount: number,
+    lastError: unknown,
+  ): Promise<void> {
+    const { topic, partition, log } = this.deps;
+    const first = records[0]?.offset ?? 0;
+    const last = records[records.length - 1]?.offset ?? first;
+    const why = condition === 'RetriesExhausted' ? 'retries exhausted' : 'older than the maximum record age';
+    const send = this.deps.sendToDestination;
+    const fields = {
+      topic,
+      partition,
+      firstOffset: first,
+      lastOffset: last,
+      records: records.length,
+      condition,
+    };
+    if (!send) {
+      log.warn(
+        `${topic}-${partition}: offsets ${first}-${last} (${records.length} records) discarded, ${why}: no on-failure destination`,
+        { ...fields, event: 'records-discarded', attention: 'notice' },
+      );
+      return;
+    }
+    const failed: FailedRecords = {
+      records,
+      condition,
+      approximateInvokeCount,
+      functionError: lastError instanceof FunctionInvocationError ? lastError.functionError : undefined,
+    };
+    await retryUntilAborted(
+      this.deps.destinationRetryPolicy ?? this.deps.retryPolicy,
+      async () => {
+        try {
+          await send(failed);
+        } catch (error) {
+          log.warn(
+            `${topic}-${partition}: on-failure destination write failed, retrying: ${errorMessage(error)}`,
+            {
+              ...fields,
+              event: 'destination-failing',
+              error: errorMessage(error),
+            },
+          );
+          throw error;
+        }
+      },
+      this.abort.signal,
+    );
+    log.warn(
+      `${topic}-${partition}: offsets ${first}-${last} (${records.length} records) sent to the on-failure destination, ${why}`,
+      { ...fields, event: 'records-to-destination', attention: 'notice' },
+    );
+  }
+}
+
+interface Part {
+  readonly records: readonly KafkaLambdaRecord[];
+  /** Invocations that already held these records (before a split). */
+  readonly invocations: number;
+}
+
+interface Delivery {
+  readonly invocations: number;
+  readonly splits: number;
+  readonly failedRecords: number;
 }

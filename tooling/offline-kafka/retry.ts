@@ -12,7 +12,7 @@ export interface RetrySettings {
   readonly initialDelayMs: number;
   /** Ceiling of the growing delay. */
   readonly maxDelayMs: number;
-  /** Attempts in total (the first one included); `Infinity` retries until success. */
+  /** Retries after the first attempt (cockatiel's `maxAttempts`); `Infinity` retries until success. */
   readonly maxAttempts: number;
 }
 
@@ -29,6 +29,9 @@ export function batchRetryPolicy(settings: RetrySettings = DEFAULT_RETRY): Retry
     backoff: new ExponentialBackoff({ initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs }),
   }).dangerouslyUnref();
 }
+
+/** One attempt, no retry: a part of a batch that is split in two when it fails (bisect). */
+export const singleAttempt: RetryPolicy = retry(handleAll, { maxAttempts: 0 });
 
 /** The retries were abandoned because the signal aborted; the batch was not delivered. */
 export class RetryAbortedError extends Error {

@@ -6,6 +6,12 @@
  * REDIS_KEY_PREFIX): serverless.yml stays the one list of parameters and their defaults, and the
  * functions' variables of the same names (TWEETS_TOPIC, ...) mean the same thing here. `kafkaBrokers`
  * and `redisUrl` come from what the local services report instead.
+ *
+ * `--stage-like <stage>` (or STAGE_LIKE) runs the local stage with that stage's event source mapping
+ * settings: its `*BatchSize`, `*BatchingWindow` and `*StartingPosition` params (its own or the
+ * defaults, never the local stage's overrides) and, through the
+ * `mappingStage` param, its CloudFormation extras (retries, bisect, on-failure destination, filters;
+ * custom.eventSourceMappings). Brokers, Redis and everything else stay local.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -23,10 +29,45 @@ export interface StartOptions {
   readonly params: readonly string[];
   /** LOG_LEVEL=DEBUG: every line live in the terminal, not only in the log file. */
   readonly verbose: boolean;
+  /** The stage whose mapping settings the local run takes (--stage-like), if any. */
+  readonly stageLike: string | undefined;
 }
 
 export const USAGE =
-  'usage: npm start -- [--no-schedules] [--param name=value]... [--httpPort n] [--lambdaPort n]';
+  'usage: npm start -- [--no-schedules] [--stage-like dev|prod] [--param name=value]... [--httpPort n] [--lambdaPort n]';
+
+/** The params of a stage that are event source mapping settings of the events themselves. */
+const MAPPING_PARAM = /(BatchSize|BatchingWindow|StartingPosition)$/;
+
+/** `name=value` for the mapping settings of `stage` in serverless.yml's text (see the module comment). */
+export function stageLikeParams(serverlessYml: string, stage: string): string[] {
+  const doc = parseDocument(serverlessYml, { customTags: [], logLevel: 'error' });
+  const params = doc.toJS({ maxAliasCount: -1 })?.params as
+    | Record<string, Record<string, unknown>>
+    | undefined;
+  const own = params?.[stage];
+  const stages = Object.keys(params ?? {}).filter((s) => s !== 'default' && s !== 'local');
+  if (stage === 'default' || stage === 'local' || own === undefined || own === null) {
+    throw new InfraError(
+      `--stage-like wants a stage of serverless.yml's params other than local (${stages.join(', ')}); got ${JSON.stringify(stage)}`,
+    );
+  }
+  // The stage's effective value: its own, else the default (the local stage's overrides do not apply).
+  const effective = { ...(params?.default ?? {}), ...own };
+  return [
+    `mappingStage=${stage}`,
+    ...Object.entries(effective)
+      .filter(([name, value]) => MAPPING_PARAM.test(name) && (value === null || typeof value !== 'object'))
+      .map(([name, value]) => `${name}=${String(value)}`),
+  ];
+}
+
+/** The last value of each `name=value` wins, first position kept (serverless takes one per name). */
+function lastWins(params: readonly string[]): string[] {
+  const byName = new Map<string, string>();
+  for (const p of params) byName.set(p.slice(0, p.indexOf('=')), p);
+  return [...byName.values()];
+}
 
 /** `counterBatchSize` → `COUNTER_BATCH_SIZE`. */
 export function envName(param: string): string {
@@ -68,12 +109,19 @@ export function startOptions(
   env: NodeJS.ProcessEnv,
   serverlessYmlPath: string,
 ): StartOptions {
-  let values: { 'no-schedules'?: boolean; param?: string[]; httpPort?: string; lambdaPort?: string };
+  let values: {
+    'no-schedules'?: boolean;
+    'stage-like'?: string;
+    param?: string[];
+    httpPort?: string;
+    lambdaPort?: string;
+  };
   try {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
         'no-schedules': { type: 'boolean' },
+        'stage-like': { type: 'string' },
         param: { type: 'string', multiple: true },
         httpPort: { type: 'string' },
         lambdaPort: { type: 'string' },
@@ -84,13 +132,17 @@ export function startOptions(
   } catch (error) {
     throw new InfraError(`${(error as Error).message}; ${USAGE}`);
   }
-  const params = [
-    ...paramsFromEnv(scalarParams(readFileSync(serverlessYmlPath, 'utf8')), env),
-    ...(values.param ?? []),
-  ];
   for (const p of values.param ?? []) {
     if (!/^[A-Za-z]\w*=/.test(p)) throw new InfraError(`--param wants name=value (got ${JSON.stringify(p)})`);
   }
+  const yml = readFileSync(serverlessYmlPath, 'utf8');
+  const stageLike = values['stage-like'] ?? (env.STAGE_LIKE || undefined);
+  // Explicit settings win over the stage's: the environment, then --param.
+  const params = lastWins([
+    ...(stageLike === undefined ? [] : stageLikeParams(yml, stageLike)),
+    ...paramsFromEnv(scalarParams(yml), env),
+    ...(values.param ?? []),
+  ]);
   return {
     httpPort: port(values.httpPort, '--httpPort', port(env.OFFLINE_HTTP_PORT, 'OFFLINE_HTTP_PORT', 3000)),
     lambdaPort: port(
@@ -101,5 +153,6 @@ export function startOptions(
     schedules: !values['no-schedules'] && (env.OFFLINE_SCHEDULES ?? '').toLowerCase() !== 'off',
     params,
     verbose: (env.LOG_LEVEL ?? '').toUpperCase() === 'DEBUG',
+    stageLike,
   };
 }
