@@ -16,13 +16,14 @@
  * Lambda retries a failed batch as a whole and keeps per-partition order:
  * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
  */
+
+import type { DeadLetter, DeadLetterSink } from '#lib/dead-letter.ts';
+import { type KafkaEvent, type PartitionRecords, partitionsOf } from '#lib/kafka-event.ts';
 import { hourStart, lakeFileKey } from '#lib/lake/layout.ts';
 import { encodeLakeFile } from '#lib/lake/parquet.ts';
 import type { LakeStore } from '#lib/lake/store.ts';
 import type { AnyLakeRow, LakeTableName } from '#lib/lake/tables.ts';
 import type { Logger } from '#lib/logger.ts';
-import type { DeadLetter, DeadLetterSink } from '../hashtag-counter/dead-letter.ts';
-import { type KafkaEvent, type PartitionRecords, partitionsOf } from '../hashtag-counter/event.ts';
 import { type RecordLimits, ROW_BUILDERS } from './records.ts';
 
 export interface ArchiverDependencies {

@@ -6,13 +6,13 @@
 import { deadLetterTopicOf } from '#contracts/topics.ts';
 import { DEFAULT_MAX_VALUE_BYTES } from '#contracts/tweet.ts';
 import { loadConfig } from '#lib/config.ts';
+import { type DeadLetterSink, kafkaDeadLetterSink } from '#lib/dead-letter.ts';
 import { closingAfterLocalInvoke } from '#lib/invoke-local.ts';
 import { disconnectSharedProducer, getSharedProducer } from '#lib/kafka.ts';
 import { lakeStoreFor, loadLakeConfig } from '#lib/lake/config.ts';
 import type { LakeTableName } from '#lib/lake/tables.ts';
 import { createLogger } from '#lib/logger.ts';
 import { createMetrics } from '#lib/metrics.ts';
-import { type DeadLetterSink, kafkaDeadLetterSink } from '../hashtag-counter/dead-letter.ts';
 import { createArchiverHandler } from './app.ts';
 
 const config = loadConfig();

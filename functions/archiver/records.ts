@@ -7,6 +7,7 @@
 
 import { epochSecondsToMs } from '#contracts/event-time.ts';
 import { decodeIssPosition } from '#contracts/iss-position.ts';
+import { rejectionReason } from '#contracts/rejection.ts';
 import { readTweet } from '#contracts/tweet.ts';
 import type { KafkaRecordRef } from '#lib/kafka-event.ts';
 import type { LakeRow, LakeTableName } from '#lib/lake/tables.ts';
@@ -24,13 +25,11 @@ export type RowOutcome<T extends LakeTableName> =
 
 type Rejected = Extract<RowOutcome<LakeTableName>, { ok: false }>;
 
-function reject(code: string, detail: string): Rejected {
-  return {
-    ok: false,
-    code,
-    reason: `${code}: ${detail.length > 300 ? `${detail.slice(0, 300)}...` : detail}`,
-  };
-}
+const reject = (code: string, detail: string): Rejected => ({
+  ok: false,
+  code,
+  reason: rejectionReason(code, detail),
+});
 
 /** `reason` from a contract decoder starts with its code (`not-json: ...`). */
 function fromReason(reason: string): Rejected {
@@ -61,46 +60,63 @@ function eventTimeProblem(seconds: number, record: KafkaRecordRef, limits: Recor
   return eventTime;
 }
 
-const kafkaColumns = (record: KafkaRecordRef) => ({
-  kafka_partition: record.partition,
-  kafka_offset: record.offset,
-  kafka_timestamp: record.timestamp,
-});
+type KafkaColumns = Pick<LakeRow<LakeTableName>, 'kafka_partition' | 'kafka_offset' | 'kafka_timestamp'>;
 
-export function tweetRow(record: KafkaRecordRef, limits: RecordLimits): RowOutcome<'tweets'> {
+/**
+ * The steps every table shares: the value's size, the topic's contract, the event time; then
+ * `toRow` lays out the decoded value with its event time and the record's Kafka columns.
+ */
+function buildRow<T extends LakeTableName, V extends { readonly timestamp: number }>(
+  record: KafkaRecordRef,
+  limits: RecordLimits,
+  decode: (bytes: Buffer) => { readonly ok: true; readonly value: V } | Rejected,
+  toRow: (value: V, eventTime: number, kafka: KafkaColumns) => LakeRow<T>,
+): RowOutcome<T> {
   const bytes = valueBytes(record, limits);
   if (!Buffer.isBuffer(bytes)) return bytes;
-  const read = readTweet(bytes);
-  if (!read.ok) return { ok: false, code: read.code, reason: read.reason };
-  const eventTime = eventTimeProblem(read.tweet.timestamp, record, limits);
+  const decoded = decode(bytes);
+  if (!decoded.ok) return decoded;
+  const eventTime = eventTimeProblem(decoded.value.timestamp, record, limits);
   if (typeof eventTime !== 'number') return eventTime;
-  const { usuario, texto, hashtag_principal } = read.tweet;
-  return {
-    ok: true,
-    eventTime,
-    row: {
-      usuario,
-      texto,
-      hashtag_principal: hashtag_principal ?? null,
-      event_time: eventTime,
-      ...kafkaColumns(record),
-    },
+  const kafka = {
+    kafka_partition: record.partition,
+    kafka_offset: record.offset,
+    kafka_timestamp: record.timestamp,
   };
+  return { ok: true, eventTime, row: toRow(decoded.value, eventTime, kafka) };
+}
+
+function decodeTweetValue(bytes: Buffer) {
+  const read = readTweet(bytes);
+  return read.ok
+    ? { ok: true as const, value: read.tweet }
+    : { ok: false as const, code: read.code, reason: read.reason };
+}
+
+function decodeIssPositionValue(bytes: Buffer) {
+  const decoded = decodeIssPosition(bytes);
+  return decoded.ok ? { ok: true as const, value: decoded.position } : fromReason(decoded.reason);
+}
+
+export function tweetRow(record: KafkaRecordRef, limits: RecordLimits): RowOutcome<'tweets'> {
+  return buildRow(record, limits, decodeTweetValue, (tweet, eventTime, kafka) => ({
+    usuario: tweet.usuario,
+    texto: tweet.texto,
+    hashtag_principal: tweet.hashtag_principal ?? null,
+    event_time: eventTime,
+    ...kafka,
+  }));
 }
 
 export function issPositionRow(record: KafkaRecordRef, limits: RecordLimits): RowOutcome<'iss_positions'> {
-  const bytes = valueBytes(record, limits);
-  if (!Buffer.isBuffer(bytes)) return bytes;
-  const decoded = decodeIssPosition(bytes);
-  if (!decoded.ok) return fromReason(decoded.reason);
-  const eventTime = eventTimeProblem(decoded.position.timestamp, record, limits);
-  if (typeof eventTime !== 'number') return eventTime;
-  const { latitude, longitude, source } = decoded.position;
-  return {
-    ok: true,
-    eventTime,
-    row: { latitude, longitude, event_time: eventTime, source, ...kafkaColumns(record) },
-  };
+  return buildRow(
+    record,
+    limits,
+    decodeIssPositionValue,
+    ({ latitude, longitude, source }, eventTime, kafka) => {
+      return { latitude, longitude, event_time: eventTime, source, ...kafka };
+    },
+  );
 }
 
 /** The row builder of each table. */

@@ -4,8 +4,9 @@
  * letters, files written, bytes written, batch latency, and lag (how old the batch's oldest record
  * was when its files were durable: how far the lake trails the topic).
  */
+import { reportConsumerBatch } from '#lib/batch-telemetry.ts';
 import type { Logger } from '#lib/logger.ts';
-import { type Metrics, MetricUnit } from '#lib/metrics.ts';
+import type { Metrics } from '#lib/metrics.ts';
 import type { ArchiveOutcome } from './archive-batch.ts';
 
 export function reportArchive(
@@ -15,32 +16,27 @@ export function reportArchive(
   latencyMs: number,
   nowMs: number,
 ): void {
-  let records = 0;
-  let archived = 0;
-  let rejected = 0;
-  for (const t of Object.values(outcome.topics)) {
-    records += t.records;
-    archived += t.archived;
-    rejected += t.rejected;
-  }
+  const topics = Object.values(outcome.topics);
+  const sum = (field: 'records' | 'archived' | 'rejected') => topics.reduce((n, t) => n + t[field], 0);
   const bytes = outcome.files.reduce((n, f) => n + f.bytes, 0);
-  const lagMs =
-    outcome.oldestRecordTimestamp === null ? 0 : Math.max(0, nowMs - outcome.oldestRecordTimestamp);
-  metrics.addMetric('RecordsIn', MetricUnit.Count, records);
-  metrics.addMetric('RecordsArchived', MetricUnit.Count, archived);
-  metrics.addMetric('RecordsRejected', MetricUnit.Count, rejected);
-  metrics.addMetric('DeadLetterWrites', MetricUnit.Count, outcome.deadLetters);
-  metrics.addMetric('FilesWritten', MetricUnit.Count, outcome.files.length);
-  metrics.addMetric('BytesWritten', MetricUnit.Bytes, bytes);
-  metrics.addMetric('BatchLatency', MetricUnit.Milliseconds, latencyMs);
-  metrics.addMetric('ArchiveLag', MetricUnit.Milliseconds, lagMs);
-  logger.info('batch archived', {
-    latencyMs: Math.round(latencyMs * 10) / 10,
-    lagMs,
-    topics: outcome.topics,
-    files: outcome.files,
-    bytes,
-    deadLetters: outcome.deadLetters,
-    rejections: outcome.rejections,
+  reportConsumerBatch(logger, metrics, {
+    message: 'batch archived',
+    latencyMs,
+    counts: {
+      RecordsIn: sum('records'),
+      RecordsArchived: sum('archived'),
+      RecordsRejected: sum('rejected'),
+      DeadLetterWrites: outcome.deadLetters,
+      FilesWritten: outcome.files.length,
+    },
+    bytes: { BytesWritten: bytes },
+    lag: { metric: 'ArchiveLag', oldestRecordTimestamp: outcome.oldestRecordTimestamp, nowMs },
+    details: {
+      topics: outcome.topics,
+      files: outcome.files,
+      bytes,
+      deadLetters: outcome.deadLetters,
+      rejections: outcome.rejections,
+    },
   });
 }

@@ -7,22 +7,16 @@
 import { lambdaContainer } from '#lib/container.ts';
 import { createIssPollerHandler } from './app.ts';
 import { createIssSources, refreshTle } from './iss-sources.ts';
-import { redisKafkaPositionSinks } from './position-sinks.ts';
+import { kafkaPositionSinks } from './position-sinks.ts';
 import { rejectionReporter } from './telemetry.ts';
 
-const { config, logger, metrics, redis, producer, exported } = lambdaContainer('iss-poller');
+const { config, logger, metrics, producer, exported } = lambdaContainer('iss-poller');
 const { sources, propagator } = createIssSources(config, rejectionReporter(logger, metrics));
 
 export const handler = exported(
   createIssPollerHandler({
     sources,
-    positions: redisKafkaPositionSinks({
-      redis: redis.get,
-      producer,
-      topic: config.topics.iss,
-      keyPrefix: config.redis.keyPrefix,
-      track: { trackLength: config.iss.trackLength, ttlSeconds: config.iss.positionTtlSeconds },
-    }),
+    positions: kafkaPositionSinks({ producer, topic: config.topics.iss }),
     polling: config.iss,
     beforePoll: () => refreshTle(config, propagator, logger),
     logger,

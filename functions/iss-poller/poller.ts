@@ -2,7 +2,10 @@
  * The polling loop of one invocation: a poll every `intervalMs`, on a fixed grid from the start
  * (no drift), while the invocation is younger than `pollDurationMs` and has more than a safety
  * margin left. Each poll asks the sources in order (primary API, fallback API, SGP4) and takes
- * the first valid position; a position that is not newer than the last one is not published.
+ * the first valid position; a position that is not newer than the last one this invocation
+ * published is not published. The poller writes to Kafka only: `iss-tracker` derives the Redis
+ * state from the topic and ignores a position older than the latest it holds, which covers an
+ * overlapping invocation (reserved concurrency 1 makes that rare).
  *
  * Plain TypeScript with the clock, sleep, sources and sinks injected: tests drive it without
  * Lambda and without waiting real time.
@@ -27,8 +30,6 @@ export interface PollPlan {
 export interface PollerDependencies {
   /** In order of preference; the offline source (if any) last. */
   readonly sources: readonly IssSource[];
-  /** Atomically records the position; false when it (or a newer one) is already stored. */
-  readonly claim: (position: IssPosition) => Promise<boolean>;
   /** Sends the position to Kafka and waits for the acknowledgement. */
   readonly publish: (position: IssPosition) => Promise<void>;
   readonly clock: Clock;
@@ -52,7 +53,7 @@ export interface PollSummary {
   lastTimestamp: number | undefined;
 }
 
-/** Runs the loop and returns what it did. Kafka and Redis errors propagate (the invocation fails). */
+/** Runs the loop and returns what it did. Kafka errors propagate (the invocation fails). */
 export async function pollIss(plan: PollPlan, deps: PollerDependencies): Promise<PollSummary> {
   const { clock } = deps;
   const start = clock.now();
@@ -80,10 +81,6 @@ export async function pollIss(plan: PollPlan, deps: PollerDependencies): Promise
       summary.noPosition += 1;
       deps.onEvent?.({ type: 'no-position', poll: summary.polls });
     } else if (summary.lastTimestamp !== undefined && position.timestamp <= summary.lastTimestamp) {
-      summary.duplicates += 1;
-      deps.onEvent?.({ type: 'duplicate', position, lastTimestamp: summary.lastTimestamp });
-    } else if (!(await deps.claim(position))) {
-      // Already stored by an overlapping invocation (or older than what it stored).
       summary.duplicates += 1;
       deps.onEvent?.({ type: 'duplicate', position, lastTimestamp: summary.lastTimestamp });
     } else {

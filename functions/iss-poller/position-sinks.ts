@@ -1,35 +1,28 @@
 /**
- * Where a polled position goes: first claimed in Redis (atomically, so that two overlapping
- * invocations publish it once), then published to the ISS topic under the contract's key.
+ * Where a polled position goes: the ISS topic, under the contract's key, and nowhere else (Kafka is
+ * the source of truth; `iss-tracker` derives the Redis state from the topic).
  */
 import { encodeIssPosition, ISS_POSITION_KEY } from '#contracts/iss-position.ts';
 import type { Producer } from '#lib/kafka.ts';
 import { BatchingPublisher } from '#lib/kafka-publisher.ts';
-import type { RedisClient } from '#lib/redis.ts';
-import { type SaveIssPositionOptions, saveIssPosition } from '#state/iss/index.ts';
 import type { PollerDependencies } from './poller.ts';
 
-export type PositionSinks = Pick<PollerDependencies, 'claim' | 'publish'>;
+export type PositionSinks = Pick<PollerDependencies, 'publish'>;
 
 export interface PositionSinkOptions {
-  readonly redis: () => Promise<RedisClient>;
   readonly producer: () => Promise<Producer>;
   readonly topic: string;
-  readonly keyPrefix: string;
-  readonly track: SaveIssPositionOptions;
 }
 
-/** Opens the sinks of one invocation (connected clients, a publisher of its own). */
-export function redisKafkaPositionSinks(options: PositionSinkOptions): () => Promise<PositionSinks> {
+/** Opens the sink of one invocation (a connected producer, a publisher of its own). */
+export function kafkaPositionSinks(options: PositionSinkOptions): () => Promise<PositionSinks> {
   return async () => {
-    const [client, producer] = await Promise.all([options.redis(), options.producer()]);
-    const publisher = new BatchingPublisher(producer, {
+    const publisher = new BatchingPublisher(await options.producer(), {
       topic: options.topic,
       batchSize: 1,
       compression: 'none',
     });
     return {
-      claim: (position) => saveIssPosition(client, options.keyPrefix, position, options.track),
       publish: async (position) => {
         // One key: every position lands on one partition, in order.
         await publisher.publish({ key: ISS_POSITION_KEY, value: encodeIssPosition(position) });

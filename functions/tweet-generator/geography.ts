@@ -60,6 +60,15 @@ const SOUTH_AMERICA: Ring = [
   [-81, -5],
   [-78, 8],
 ];
+/** The land border of Europe and Asia (Urals, Caspian, Caucasus, Bosporus), north to south. */
+const URALS_TO_AEGEAN: Ring = [
+  [60, 68],
+  [60, 55],
+  [50, 47],
+  [45, 42],
+  [28, 41],
+  [26, 36],
+];
 const EUROPE: Ring = [
   [-10, 36],
   [-9, 44],
@@ -69,12 +78,7 @@ const EUROPE: Ring = [
   [14, 70],
   [30, 71],
   [40, 67],
-  [60, 68],
-  [60, 55],
-  [50, 47],
-  [45, 42],
-  [28, 41],
-  [26, 36],
+  ...URALS_TO_AEGEAN,
   [15, 37],
   [-10, 36],
 ];
@@ -123,12 +127,7 @@ const ASIA: Ring = [
   [140, 72],
   [100, 78],
   [70, 73],
-  [60, 68],
-  [60, 55],
-  [50, 47],
-  [45, 42],
-  [28, 41],
-  [26, 36],
+  ...URALS_TO_AEGEAN,
 ];
 const BRITISH_ISLES: Ring = [
   [-6, 50],

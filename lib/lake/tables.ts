@@ -21,25 +21,26 @@ const kafkaColumns = [
   { name: 'kafka_timestamp', type: 'TIMESTAMP', nullable: false },
 ] as const satisfies readonly LakeColumn[];
 
+/** A table: its own columns, then the Kafka ones. */
+function table<const C extends readonly LakeColumn[]>(
+  columns: C,
+): { readonly columns: readonly [...C, ...typeof kafkaColumns] } {
+  return { columns: [...columns, ...kafkaColumns] };
+}
+
 export const LAKE_TABLES = {
-  tweets: {
-    columns: [
-      { name: 'usuario', type: 'STRING', nullable: false },
-      { name: 'texto', type: 'STRING', nullable: false },
-      { name: 'hashtag_principal', type: 'STRING', nullable: true },
-      { name: 'event_time', type: 'TIMESTAMP', nullable: false },
-      ...kafkaColumns,
-    ],
-  },
-  iss_positions: {
-    columns: [
-      { name: 'latitude', type: 'DOUBLE', nullable: false },
-      { name: 'longitude', type: 'DOUBLE', nullable: false },
-      { name: 'event_time', type: 'TIMESTAMP', nullable: false },
-      { name: 'source', type: 'STRING', nullable: false },
-      ...kafkaColumns,
-    ],
-  },
+  tweets: table([
+    { name: 'usuario', type: 'STRING', nullable: false },
+    { name: 'texto', type: 'STRING', nullable: false },
+    { name: 'hashtag_principal', type: 'STRING', nullable: true },
+    { name: 'event_time', type: 'TIMESTAMP', nullable: false },
+  ]),
+  iss_positions: table([
+    { name: 'latitude', type: 'DOUBLE', nullable: false },
+    { name: 'longitude', type: 'DOUBLE', nullable: false },
+    { name: 'event_time', type: 'TIMESTAMP', nullable: false },
+    { name: 'source', type: 'STRING', nullable: false },
+  ]),
 } as const satisfies Record<string, { columns: readonly LakeColumn[] }>;
 
 export type LakeTableName = keyof typeof LAKE_TABLES;

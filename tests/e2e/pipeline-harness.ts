@@ -1,3 +1,4 @@
+// Over 300 lines: one run of npm start for tests and benches: start, stop, kill, clean up, and the clients they call it with.
 /**
  * Runs the pipeline exactly as a user does (`npm start`), on its own topic, Redis key prefix,
  * consumer group and free ports, so that it can share the machine's Kafka and Redis with other
@@ -6,11 +7,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { portOpen } from '../../tooling/infra/infra.ts';
 import { freePort } from '../support/ports.ts';
+import { KAFKA_BROKERS, REDIS_URL } from '../support/services.ts';
 
 /** The repository root: the nearest folder up from the working directory with our package.json. */
 function findRepoRoot(): string {
@@ -26,8 +30,8 @@ function findRepoRoot(): string {
 }
 
 const repoRoot = findRepoRoot();
-export const BROKERS = ['127.0.0.1:9092'];
-export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const BROKERS = KAFKA_BROKERS;
+export { REDIS_URL };
 
 export interface PipelineOptions {
   /** Run the scheduled producers (off: only what the test produces is counted). */
@@ -55,8 +59,13 @@ export interface Pipeline {
   readonly httpPort: number;
   readonly lambdaPort: number;
   readonly topic: string;
+  /** The run's ISS topic (`<topic>.iss-positions`: cleanUp removes it with the rest). */
+  readonly issTopic: string;
   readonly keyPrefix: string;
+  /** The counter's group; iss-tracker's is `<it>-iss-tracker`, the archiver's `<it>-archiver-tweets` and `-iss`. */
   readonly consumerGroupId: string;
+  /** The run's own folder lake (ARCHIVE_DIR), outside the repository. */
+  readonly lakeDir: string;
   readonly failureSwitchKey: string;
   /** Everything `npm start` printed so far (what its terminal shows). */
   output(): string;
@@ -127,6 +136,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const topic = `e2e-pipeline-${id}`;
   const keyPrefix = `test:e2e:${id}`;
   const consumerGroupId = `e2e-pipeline-${id}`;
+  const issTopic = `${topic}.iss-positions`;
+  const lakeDir = path.join(tmpdir(), `e2e-lake-${id}`);
   const failureSwitchKey = `${keyPrefix}:fail-next-batch`;
   const httpPort = await freePort();
   const lambdaPort = await freePort();
@@ -143,6 +154,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         TWEETS_TOPIC: topic,
         REDIS_KEY_PREFIX: keyPrefix,
         CONSUMER_GROUP_ID: consumerGroupId,
+        ISS_TOPIC: issTopic,
+        ISS_TRACKER_CONSUMER_GROUP_ID: `${consumerGroupId}-iss-tracker`,
+        ARCHIVER_CONSUMER_GROUP_ID: `${consumerGroupId}-archiver`,
+        ARCHIVE_DIR: lakeDir,
         LOCAL_FAILURE_SWITCH_KEY: failureSwitchKey,
         COUNTER_STARTING_POSITION: 'TRIM_HORIZON',
         OFFLINE_HTTP_PORT: String(httpPort),
@@ -233,8 +248,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     httpPort,
     lambdaPort,
     topic,
+    issTopic,
     keyPrefix,
     consumerGroupId,
+    lakeDir,
     failureSwitchKey,
     output: () => output,
     logFile: () => /Logs {15}(\S+)/.exec(output)?.[1] ?? '',
@@ -268,8 +285,11 @@ export async function getTop(apiBase: string, query = 'limit=100'): Promise<TopR
   return (await response.json()) as TopResponse;
 }
 
-/** Deletes the topics and Redis keys a pipeline run left (the shared services stay up). */
-export async function cleanUp(pipeline: Pick<Pipeline, 'topic' | 'keyPrefix'>): Promise<void> {
+/** Deletes the topics, Redis keys and lake a pipeline run left (the shared services stay up). */
+export async function cleanUp(
+  pipeline: Pick<Pipeline, 'topic' | 'keyPrefix'> & Partial<Pick<Pipeline, 'lakeDir'>>,
+): Promise<void> {
+  if (pipeline.lakeDir) await rm(pipeline.lakeDir, { recursive: true, force: true });
   const kafka = new Kafka({ clientId: 'e2e-cleanup', brokers: BROKERS, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -286,4 +306,21 @@ export async function cleanUp(pipeline: Pick<Pipeline, 'topic' | 'keyPrefix'>): 
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
   await redis.quit();
+}
+
+/**
+ * The pipeline of one describe block: `start` runs npm start, and after the block's tests what
+ * the run left (topics, Redis keys, lake) is removed, whether or not a test failed.
+ */
+export function usePipeline(): { start(options: PipelineOptions): Promise<Pipeline> } {
+  let pipeline: Pipeline | undefined;
+  afterAll(async () => {
+    if (pipeline) await cleanUp(pipeline);
+  });
+  return {
+    async start(options) {
+      pipeline = await startPipeline(options);
+      return pipeline;
+    },
+  };
 }

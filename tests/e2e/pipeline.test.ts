@@ -17,6 +17,7 @@ import {
   startPipeline,
   type TopResponse,
   type Tweet,
+  usePipeline,
 } from './pipeline-harness.ts';
 
 jest.setTimeout(180_000);
@@ -219,14 +220,10 @@ describe('npm start (producers on)', () => {
 
 // issue 12 "Orphans": whatever npm start starts ends when it ends, however it ends.
 describe('npm start killed with SIGKILL', () => {
-  let pipeline: Pipeline | undefined;
-
-  afterAll(async () => {
-    if (pipeline) await cleanUp(pipeline);
-  });
+  const npmStart = usePipeline();
 
   it('takes serverless offline and everything it started down with it within a few seconds', async () => {
-    pipeline = await startPipeline({ schedules: false });
+    const pipeline = await npmStart.start({ schedules: false });
 
     const killed = await pipeline.killStart(15_000);
 

@@ -6,7 +6,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
+import type { IssPosition } from '#contracts/iss-position.ts';
 import { deadLetterTopicOf } from '#contracts/topics.ts';
+import type { Tweet } from '#contracts/tweet.ts';
 import { kafkaDeadLetterSink } from '#lib/dead-letter.ts';
 import { folderLakeStore } from '#lib/lake/store.ts';
 import type { LakeTableName } from '#lib/lake/tables.ts';
@@ -94,6 +96,36 @@ async function produceTweets(partition: number, count: number, eventTime: (i: nu
   );
 }
 
+/** The columns of each table's files, in order, as DuckDB types them; every table ends with the Kafka ones. */
+const TZ = 'TIMESTAMP WITH TIME ZONE';
+const KAFKA_TYPES = { kafka_partition: 'INTEGER', kafka_offset: 'BIGINT', kafka_timestamp: TZ };
+const COLUMN_TYPES: Record<LakeTableName, Record<string, string>> = {
+  tweets: {
+    usuario: 'VARCHAR',
+    texto: 'VARCHAR',
+    hashtag_principal: 'VARCHAR',
+    event_time: TZ,
+    ...KAFKA_TYPES,
+  },
+  iss_positions: {
+    latitude: 'DOUBLE',
+    longitude: 'DOUBLE',
+    event_time: TZ,
+    source: 'VARCHAR',
+    ...KAFKA_TYPES,
+  },
+};
+
+/** The rows a file should hold: what each record carried, laid out by `row`, then its Kafka columns. */
+function rowsAsSent<V>(records: ProducedRecord[], partition: number, row: (sent: V) => object) {
+  return records.map((r) => ({
+    ...row(JSON.parse(r.value.toString('utf8')) as V),
+    kafka_partition: partition,
+    kafka_offset: r.offset,
+    kafka_timestamp: new Date(r.timestamp),
+  }));
+}
+
 describe('archiver on the folder lake', () => {
   it('writes one snappy Parquet file per topic-partition whose rows and types DuckDB reads back as produced', async () => {
     const p0 = await produceTweets(0, 12, (i) => T0 + 60_000 + i * 1000.25);
@@ -114,76 +146,38 @@ describe('archiver on the folder lake', () => {
 
     const outcome = await archive(eventOf([...p0, ...p2, ...iss]), context);
 
-    const first = (r: ProducedRecord[]) => r[0]?.offset;
-    const last = (r: ProducedRecord[]) => r.at(-1)?.offset;
+    const fileOf = (topic: string, partition: number, r: ProducedRecord[]) =>
+      `topic=${topic}/date=2026-01-17/hour=09/${partition}-${r[0]?.offset}-${r.at(-1)?.offset}.parquet`;
     expect(await lakeFiles(root)).toEqual(
-      [
-        `topic=${issTopic}/date=2026-01-17/hour=09/0-${first(iss)}-${last(iss)}.parquet`,
-        `topic=${tweetsTopic}/date=2026-01-17/hour=09/0-${first(p0)}-${last(p0)}.parquet`,
-        `topic=${tweetsTopic}/date=2026-01-17/hour=09/2-${first(p2)}-${last(p2)}.parquet`,
-      ].sort(),
+      [fileOf(issTopic, 0, iss), fileOf(tweetsTopic, 0, p0), fileOf(tweetsTopic, 2, p2)].sort(),
     );
     expect(outcome.files.map((f) => f.rows).sort()).toEqual([12, 3, 5].sort());
 
-    const tweetFile = path.join(
-      root,
-      `topic=${tweetsTopic}/date=2026-01-17/hour=09/0-${first(p0)}-${last(p0)}.parquet`,
-    );
-    expect(await parquetColumns(tweetFile)).toEqual({
-      usuario: 'VARCHAR',
-      texto: 'VARCHAR',
-      hashtag_principal: 'VARCHAR',
-      event_time: 'TIMESTAMP WITH TIME ZONE',
-      kafka_partition: 'INTEGER',
-      kafka_offset: 'BIGINT',
-      kafka_timestamp: 'TIMESTAMP WITH TIME ZONE',
-    });
+    const tweetFile = path.join(root, fileOf(tweetsTopic, 0, p0));
+    expect(await parquetColumns(tweetFile)).toEqual(COLUMN_TYPES.tweets);
     expect(await parquetCodecs(tweetFile)).toEqual(['SNAPPY']);
     expect(await parquetRows(tweetFile)).toEqual(
-      p0.map((r) => {
-        const sent = JSON.parse(r.value.toString('utf8'));
-        return {
-          usuario: sent.usuario,
-          texto: sent.texto,
-          hashtag_principal: sent.hashtag_principal ?? null,
-          // Event time is floored to the millisecond (contracts/event-time.ts), as Spark does.
-          event_time: new Date(Math.floor(sent.timestamp * 1000)),
-          kafka_partition: 0,
-          kafka_offset: r.offset,
-          kafka_timestamp: new Date(r.timestamp),
-        };
-      }),
+      rowsAsSent(p0, 0, (sent: Tweet) => ({
+        usuario: sent.usuario,
+        texto: sent.texto,
+        hashtag_principal: sent.hashtag_principal ?? null,
+        // Event time is floored to the millisecond (contracts/event-time.ts), as Spark does.
+        event_time: new Date(Math.floor(sent.timestamp * 1000)),
+      })),
     );
     expect((await stat(tweetFile)).size).toBe(
-      outcome.files.find((f) => f.key.endsWith(`0-${first(p0)}-${last(p0)}.parquet`))?.bytes,
+      outcome.files.find((f) => f.key.endsWith(fileOf(tweetsTopic, 0, p0)))?.bytes,
     );
 
-    const issFile = path.join(
-      root,
-      `topic=${issTopic}/date=2026-01-17/hour=09/0-${first(iss)}-${last(iss)}.parquet`,
-    );
-    expect(await parquetColumns(issFile)).toEqual({
-      latitude: 'DOUBLE',
-      longitude: 'DOUBLE',
-      event_time: 'TIMESTAMP WITH TIME ZONE',
-      source: 'VARCHAR',
-      kafka_partition: 'INTEGER',
-      kafka_offset: 'BIGINT',
-      kafka_timestamp: 'TIMESTAMP WITH TIME ZONE',
-    });
+    const issFile = path.join(root, fileOf(issTopic, 0, iss));
+    expect(await parquetColumns(issFile)).toEqual(COLUMN_TYPES.iss_positions);
     expect(await parquetRows(issFile)).toEqual(
-      iss.map((r) => {
-        const sent = JSON.parse(r.value.toString('utf8'));
-        return {
-          latitude: sent.latitude,
-          longitude: sent.longitude,
-          event_time: new Date(sent.timestamp * 1000),
-          source: sent.source,
-          kafka_partition: 0,
-          kafka_offset: r.offset,
-          kafka_timestamp: new Date(r.timestamp),
-        };
-      }),
+      rowsAsSent(iss, 0, (sent: IssPosition) => ({
+        latitude: sent.latitude,
+        longitude: sent.longitude,
+        event_time: new Date(sent.timestamp * 1000),
+        source: sent.source,
+      })),
     );
   });
 

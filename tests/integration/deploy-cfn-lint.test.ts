@@ -13,10 +13,9 @@ import {
   packageStage,
   resourcesOfType,
   roleStatements,
+  SERVICE_ROOT,
 } from '../support/deploy-package.ts';
 
-const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, '..', '..');
 const SCRAM_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:trending-dev/kafka-scram-XyZ123';
 const BROKERS = ['b-1.kafka.internal.example:9096', 'b-2.kafka.internal.example:9096'];
 
@@ -55,10 +54,14 @@ describe('cfn-lint', () => {
   it('passes the dev, prod and self-managed-Kafka templates', async () => {
     const templates = Object.values(packaged).map((p) => p.templatePath);
 
-    const { stdout } = await run('bash', [path.join(ROOT, 'tooling/ci/cfn-lint.sh'), ...templates], {
-      timeout: 300_000,
-      maxBuffer: 8 * 1024 * 1024,
-    });
+    const { stdout } = await promisify(execFile)(
+      'bash',
+      [path.join(SERVICE_ROOT, 'tooling/ci/cfn-lint.sh'), ...templates],
+      {
+        timeout: 300_000,
+        maxBuffer: 8 * 1024 * 1024,
+      },
+    );
 
     expect(stdout).toMatch(/3 template\(s\) pass/);
   }, 320_000);
@@ -69,8 +72,12 @@ describe('dev switched to self-managed Kafka', () => {
 
   it('triggers the counter with a kafka event: bootstrap servers, SCRAM secret, VPC and the same error handling', () => {
     const mappings = resourcesOfType(template(), 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(1);
-    const [, mapping] = mappings[0] ?? [];
+    // The counter's, iss-tracker's and the archiver's two.
+    expect(mappings).toHaveLength(4);
+    const [, mapping] =
+      mappings.find(([, m]) =>
+        JSON.stringify(m.Properties.FunctionName).includes('"HashtagDashcounterLambdaFunction"'),
+      ) ?? [];
     expect(mapping?.Properties).toMatchObject({
       SelfManagedEventSource: { Endpoints: { KafkaBootstrapServers: BROKERS } },
       SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: 'hashtag-counter' },
@@ -89,7 +96,7 @@ describe('dev switched to self-managed Kafka', () => {
     expect(mapping?.Properties.EventSourceArn).toBeUndefined();
   });
 
-  it('lets only the three Kafka functions read the SCRAM secret, and grants no MSK actions', () => {
+  it('lets only the five Kafka functions read the SCRAM secret, and grants no MSK actions', () => {
     const readers = resourcesOfType(template(), 'AWS::IAM::Role')
       .filter(([, role]) =>
         roleStatements(role).some(
@@ -100,7 +107,13 @@ describe('dev switched to self-managed Kafka', () => {
       )
       .map(([id]) => id)
       .sort();
-    expect(readers).toEqual(['HashtagCounterRole', 'IssPollerRole', 'TweetGeneratorRole']);
+    expect(readers).toEqual([
+      'ArchiverRole',
+      'HashtagCounterRole',
+      'IssPollerRole',
+      'IssTrackerRole',
+      'TweetGeneratorRole',
+    ]);
     const actions = resourcesOfType(template(), 'AWS::IAM::Role').flatMap(([, role]) =>
       roleStatements(role).flatMap((s) => asArray(s.Action)),
     );

@@ -69,7 +69,15 @@ describe('local Kafka broker', () => {
     const metadata = await admin.fetchTopicMetadata({ topics: settings.topics.map((t) => t.name) });
     const partitions = Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]));
 
-    expect(partitions).toEqual({ tweets_topic: 3, 'iss-positions': 1, 'tweets_topic.dlq': 1 });
+    expect(partitions).toEqual({
+      tweets_topic: 3,
+      'iss-positions': 1,
+      // Each topic's dead-letter topic, and the AWS stages' on-failure destinations (kafka://<topic>.failed).
+      'tweets_topic.dlq': 1,
+      'iss-positions.dlq': 1,
+      'tweets_topic.failed': 1,
+      'iss-positions.failed': 1,
+    });
   });
 });
 

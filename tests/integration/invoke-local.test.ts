@@ -11,12 +11,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { readCounterStats } from '#state/windows/read.ts';
+import { readCounterStats } from '#state/windows/index.ts';
 import { copyService } from '../support/deploy-package.ts';
+import { KAFKA_BROKERS, REDIS_URL } from '../support/services.ts';
 import { createTopic, deleteTopics, readTopic } from './producers-helpers.ts';
 
 const INVOKE_TIMEOUT_MS = 60_000;
-const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
 const keyPrefix = `test:invoke-local:${randomUUID()}`;
 let service: Awaited<ReturnType<typeof copyService>>;
 const topics: string[] = [];
@@ -33,7 +34,7 @@ beforeAll(async () => {
   // The DLQ name is derived from the tweets topic, as on every stage.
   const dlq = `${tweetsTopic}.dlq`;
   const { Kafka } = await import('kafkajs');
-  const admin = new Kafka({ brokers: ['127.0.0.1:9092'], logLevel: 0 }).admin();
+  const admin = new Kafka({ brokers: KAFKA_BROKERS, logLevel: 0 }).admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: dlq, numPartitions: 1 }], waitForLeaders: true });
   await admin.disconnect();
@@ -80,6 +81,8 @@ function invokeLocal(fn: string, eventFile: string): Promise<Invocation> {
     'local',
     '--path',
     path.resolve(__dirname, '..', 'fixtures', eventFile),
+    `--param=kafkaBrokers=${KAFKA_BROKERS.join(',')}`,
+    `--param=redisUrl=${REDIS_URL}`,
     `--param=tweetsTopic=${tweetsTopic}`,
     `--param=issTopic=${issTopic}`,
     `--param=redisKeyPrefix=${keyPrefix}`,

@@ -18,9 +18,10 @@ import { HASHTAGS } from '../../functions/tweet-generator/tweet-vocabulary.ts';
 import { deleteKeysWithPrefix } from '../fixtures/msk/kafka-events.ts';
 import { captureJsonLines } from '../support/json-lines.ts';
 import { lambdaContext, scheduledEvent } from '../support/lambda.ts';
+import { REDIS_URL } from '../support/services.ts';
 import { createTopic, deleteTopics, readTopic, testProducer } from './producers-helpers.ts';
 
-const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
 const keyPrefix = `test:${randomUUID()}`;
 const topics: string[] = [];
 const producer = testProducer();

@@ -6,8 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { loadConfig } from '#lib/config.ts';
 import { createIdempotentProducer, createKafka } from '#lib/kafka.ts';
+import { readMessages } from '../support/kafka-read.ts';
+import { KAFKA_BROKERS } from '../support/services.ts';
 
-export const BROKERS = ['127.0.0.1:9092'];
+export const BROKERS = KAFKA_BROKERS;
 const kafka = new Kafka({ clientId: 'producers-tests', brokers: BROKERS, logLevel: logLevel.NOTHING });
 
 export async function createTopic(prefix: string, partitions = 1): Promise<string> {
@@ -54,35 +56,22 @@ export async function readTopic(topic: string): Promise<ReadRecord[]> {
   await admin.disconnect();
   const remaining = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
   const expected = [...remaining.values()].reduce((a, b) => a + b, 0);
-  const records: ReadRecord[] = [];
-  if (expected === 0) return records;
-  const consumer = kafka.consumer({ groupId: `producers-tests-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`read ${records.length}/${expected} records of ${topic}`)),
-      30_000,
-    );
-    consumer
-      .run({
-        eachMessage: async ({ partition, message }) => {
-          if (Number(message.offset) >= (remaining.get(partition) ?? 0)) return;
-          records.push({
+  const records = await readMessages<ReadRecord>(
+    kafka,
+    topic,
+    expected,
+    ({ partition, message }) =>
+      // Only what was there at the call: the test then knows when it has seen everything.
+      Number(message.offset) >= (remaining.get(partition) ?? 0)
+        ? undefined
+        : {
             key: message.key?.toString() ?? null,
             value: message.value?.toString() ?? '',
             partition,
             offset: message.offset,
-          });
-          if (records.length === expected) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
+          },
+    { group: 'producers-tests', timeoutMs: 30_000 },
+  );
   return records.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
 }
 

@@ -1,6 +1,7 @@
 /**
  * The iss-poller handler, invoked with the EventBridge scheduled event, against a loopback HTTP
- * server that plays the ISS APIs (scripted answers, good and bad), the real Kafka broker and Redis.
+ * server that plays the ISS APIs (scripted answers, good and bad) and the real Kafka broker. The
+ * poller writes to Kafka only: Redis is iss-tracker's (tests/integration/iss-tracker-*.test.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -9,15 +10,15 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '#lib/config.ts';
 import { createLogger } from '#lib/logger.ts';
 import { createMetrics } from '#lib/metrics.ts';
-import { readIssPosition } from '#state/iss/index.ts';
 import { createIssPollerHandler } from '../../functions/iss-poller/app.ts';
 import { createIssSources } from '../../functions/iss-poller/iss-sources.ts';
 import { OrbitPropagator } from '../../functions/iss-poller/orbit.ts';
-import { redisKafkaPositionSinks } from '../../functions/iss-poller/position-sinks.ts';
+import { kafkaPositionSinks } from '../../functions/iss-poller/position-sinks.ts';
 import { rejectionReporter } from '../../functions/iss-poller/telemetry.ts';
 import { deleteKeysWithPrefix } from '../fixtures/msk/kafka-events.ts';
 import { captureJsonLines } from '../support/json-lines.ts';
 import { lambdaContext, scheduledEvent } from '../support/lambda.ts';
+import { REDIS_URL } from '../support/services.ts';
 import { createTopic, deleteTopics, readTopic, testProducer } from './producers-helpers.ts';
 
 type Answer = { status?: number; body: string; contentType?: string; delayMs?: number };
@@ -73,7 +74,7 @@ class FakeIssApi {
 }
 
 const api = new FakeIssApi();
-const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
 const keyPrefix = `test:${randomUUID()}`;
 const topics: string[] = [];
 const producer = testProducer();
@@ -103,13 +104,7 @@ async function invokePoller(env: Record<string, string>, remainingMs = 15_000) {
   const metrics = createMetrics('iss-poller');
   const handler = createIssPollerHandler({
     sources: createIssSources(config, rejectionReporter(logger, metrics)).sources,
-    positions: redisKafkaPositionSinks({
-      redis: async () => redis,
-      producer: producer.get,
-      topic: config.topics.iss,
-      keyPrefix: config.redis.keyPrefix,
-      track: { trackLength: config.iss.trackLength, ttlSeconds: config.iss.positionTtlSeconds },
-    }),
+    positions: kafkaPositionSinks({ producer: producer.get, topic: config.topics.iss }),
     polling: config.iss,
     logger,
     metrics,
@@ -157,7 +152,8 @@ describe('iss-poller handler', () => {
       { latitude: 6.3, longitude: 36.4, timestamp: 1_800_000_035, source: 'open-notify' },
     ];
     expect(await published(topic)).toEqual(expected);
-    expect((await readIssPosition(redis, prefix)).track).toEqual(expected);
+    // Kafka is the source of truth: the poller writes no Redis key at all.
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
     expect(api.scripts.get('/primary')).toEqual([]);
     expect(result).toMatchObject({ published: 5, duplicates: 1 });
 
@@ -232,30 +228,5 @@ describe('iss-poller handler', () => {
     expect([...stamps].sort((a, b) => a - b)).toEqual(stamps);
     expect(new Set(stamps).size).toBe(3);
     expect(Math.abs((stamps[0] ?? 0) - Date.now() / 1000)).toBeLessThan(10);
-  });
-
-  it('does not publish a position another invocation already stored', async () => {
-    const topic = await createTopic('iss-overlap');
-    topics.push(topic);
-    const prefix = `${keyPrefix}:overlap`;
-    const env = {
-      ISS_FALLBACK_API_URL: '',
-      ISS_SGP4_FALLBACK: 'false',
-      ISS_TOPIC: topic,
-      REDIS_KEY_PREFIX: prefix,
-      ISS_POLL_DURATION: '0',
-    };
-    api.scripts.set('/same', [
-      openNotify(1_800_002_000, '10.0000', '10.0000'),
-      openNotify(1_800_002_000, '10.0000', '10.0000'),
-    ]);
-
-    await invokePoller({ ...env, ISS_API_URL: api.url('/same') });
-    const { result } = await invokePoller({ ...env, ISS_API_URL: api.url('/same') });
-
-    expect(result).toMatchObject({ published: 0, duplicates: 1 });
-    expect(await published(topic)).toEqual([
-      { latitude: 10, longitude: 10, timestamp: 1_800_002_000, source: 'open-notify' },
-    ]);
   });
 });

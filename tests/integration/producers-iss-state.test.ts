@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { IssPosition } from '#contracts/iss-position.ts';
 import { issTrackKey, readIssPosition, saveIssPosition } from '#state/iss/index.ts';
+import { REDIS_URL } from '../support/services.ts';
 
-const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
 const prefix = `test:${randomUUID()}`;
 
 const at = (timestamp: number, source: IssPosition['source'] = 'open-notify'): IssPosition => ({

@@ -1,3 +1,4 @@
+// Over 300 lines: three cluster set-ups (plain, TLS with AUTH, unreachable) share helpers and clients.
 /**
  * Redis Cluster (ElastiCache with cluster mode enabled): a real 3-master cluster of redis-server
  * processes on loopback ports of its own, the layer's client with REDIS_CLUSTER=true, the counter's
@@ -6,6 +7,7 @@
  * assertion here would run into if cluster mode were not wired.
  */
 import { Cluster, Redis } from 'ioredis';
+import type { IssPosition } from '#contracts/iss-position.ts';
 import { type AppConfig, loadConfig } from '#lib/config.ts';
 import { ServiceUnavailableError } from '#lib/errors.ts';
 import {
@@ -17,15 +19,15 @@ import {
   pingRedis,
   type RedisClient,
 } from '#lib/redis.ts';
-import { type IssPosition, issTrackKey, readIssPosition, saveIssPosition } from '#state/iss/index.ts';
+import { issTrackKey, readIssPosition, saveIssPosition } from '#state/iss/index.ts';
 import {
   advanceWatermark,
   applyPartitionStep,
   type CountableRecord,
   readAppliedOffsets,
   readCounterStats,
+  TopicKeys,
 } from '#state/windows/index.ts';
-import { TopicKeys } from '#state/windows/keys.ts';
 import { call, createTestApi, hashtag, testSettings } from '../support/http-api.ts';
 import { freePorts } from '../support/ports.ts';
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.ts';

@@ -8,8 +8,10 @@ import type { MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { deadLetterTopicOf } from '#contracts/topics.ts';
 import { kafkaEvent, type RecordSpec } from '../fixtures/msk/kafka-events.ts';
+import { headerStrings, readMessages } from './kafka-read.ts';
+import { KAFKA_BROKERS } from './services.ts';
 
-export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+export const BROKERS = KAFKA_BROKERS;
 
 /** A record as produced: where the broker put it and what it holds. */
 export interface ProducedRecord {
@@ -95,36 +97,11 @@ export async function startArchiverKafka(): Promise<ArchiverKafka> {
         value: Buffer.isBuffer(v.value) ? v.value : Buffer.from(v.value, 'utf8'),
       }));
     },
-    async read(topic, count) {
-      const messages: DeadLetterRecord[] = [];
-      const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      try {
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(
-            () => reject(new Error(`read ${messages.length}/${count} messages from ${topic}`)),
-            20_000,
-          );
-          consumer
-            .run({
-              eachMessage: async ({ message }) => {
-                const headers: Record<string, string> = {};
-                for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-                messages.push({ value: message.value, headers });
-                if (messages.length >= count) {
-                  clearTimeout(timer);
-                  resolve();
-                }
-              },
-            })
-            .catch(reject);
-        });
-      } finally {
-        await consumer.disconnect();
-      }
-      return messages;
-    },
+    read: (topic, count) =>
+      readMessages<DeadLetterRecord>(kafka, topic, count, ({ message }) => ({
+        value: message.value,
+        headers: headerStrings(message.headers),
+      })),
     async close() {
       await producer.disconnect();
       if (created.length > 0) await admin.deleteTopics({ topics: created }).catch(() => undefined);

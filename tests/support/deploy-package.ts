@@ -30,8 +30,9 @@ import { promisify } from 'node:util';
 import pWaitFor from 'p-wait-for';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, '..', '..');
-const CACHE = path.join(ROOT, '.cache', 'serverless-package');
+/** The service's own folder: the working tree the tests run in. */
+export const SERVICE_ROOT = path.resolve(__dirname, '..', '..');
+const CACHE = path.join(SERVICE_ROOT, '.cache', 'serverless-package');
 /**
  * What is not part of the service: dependencies (linked, and pinned by package-lock.json),
  * generated output, and what no function bundles (tests, benches, docs). Everything else is
@@ -83,7 +84,7 @@ export interface PackageOptions {
 const isServiceFile = (relative: string) => !NOT_SERVICE.has(relative);
 
 /** The service's files, relative to the root, sorted (what is copied and hashed). */
-async function serviceFiles(dir = ROOT, prefix = ''): Promise<string[]> {
+async function serviceFiles(dir = SERVICE_ROOT, prefix = ''): Promise<string[]> {
   const files: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const relative = path.join(prefix, entry.name);
@@ -106,9 +107,9 @@ export async function copyService(
 ): Promise<{ dir: string; env: NodeJS.ProcessEnv; serverlessBin: string }> {
   const dir = await mkdtemp(path.join(parent, prefix));
   for (const file of await serviceFiles()) {
-    await cp(path.join(ROOT, file), path.join(dir, file), { recursive: true });
+    await cp(path.join(SERVICE_ROOT, file), path.join(dir, file), { recursive: true });
   }
-  await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  await symlink(path.join(SERVICE_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   if (editServerlessYml) {
     const file = path.join(dir, 'serverless.yml');
     await writeFile(file, editServerlessYml(await readFile(file, 'utf8')));
@@ -130,7 +131,7 @@ async function inputsHash(stage: string, options: PackageOptions): Promise<strin
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ stage, params: options.params ?? {}, node: process.version }));
   for (const file of await serviceFiles()) {
-    let content = await readFile(path.join(ROOT, file));
+    let content = await readFile(path.join(SERVICE_ROOT, file));
     if (file === 'serverless.yml' && options.editServerlessYml) {
       content = Buffer.from(options.editServerlessYml(content.toString('utf8')));
     }

@@ -1,7 +1,7 @@
+import type { KafkaRecordRef } from '#lib/kafka-event.ts';
 import { LakeConfigError, loadLakeConfig } from '#lib/lake/config.ts';
 import { lakeFileKey } from '#lib/lake/layout.ts';
 import { issPositionRow, tweetRow } from '../../functions/archiver/records.ts';
-import type { KafkaRecordRef } from '../../functions/hashtag-counter/event.ts';
 import { formatJsonLines, formatTable } from '../../tooling/sql/format.ts';
 
 const limits = { maxValueBytes: 1024, maxFutureSkewMs: 300_000 };

@@ -21,7 +21,6 @@ function pollerWith(sources: IssSource[], published: IssPosition[]) {
   return createIssPollerHandler({
     sources,
     positions: async () => ({
-      claim: async () => true,
       publish: async (position) => {
         published.push(position);
       },

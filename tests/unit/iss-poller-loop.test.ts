@@ -59,14 +59,8 @@ function scripted(
 
 function sinks() {
   const published: IssPosition[] = [];
-  const stored = new Set<number>();
   return {
     published,
-    claim: async (p: IssPosition) => {
-      if (stored.has(p.timestamp)) return false;
-      stored.add(p.timestamp);
-      return true;
-    },
     publish: async (p: IssPosition) => {
       published.push(p);
     },
@@ -121,17 +115,6 @@ describe('ISS polling loop', () => {
 
     expect(out.published.map((p) => p.timestamp)).toEqual([10, 15]);
     expect(summary.duplicates).toBe(2);
-  });
-
-  it('does not publish what an overlapping invocation already stored', async () => {
-    const clock = fakeClock();
-    const source = scripted('open-notify', [position(20), position(25)]);
-    const out = sinks();
-    await out.claim(position(20));
-
-    await pollIss(plan({ pollDurationMs: 6000 }), { sources: [source], clock, ...out });
-
-    expect(out.published.map((p) => p.timestamp)).toEqual([25]);
   });
 
   it('falls back to the next source in order and reports a skipped open circuit', async () => {
@@ -224,7 +207,6 @@ describe('ISS polling loop', () => {
       pollIss(plan(), {
         sources: [source],
         clock,
-        claim: async () => true,
         publish: async () => {
           throw new Error('Kafka is unreachable');
         },

@@ -84,14 +84,13 @@ describe("npm start's settings", () => {
 
 describe('a failed start', () => {
   it("names osls's error, not the esbuild service that died with it", () => {
-    const printed = [
-      'GET /top-hashtags (λ: top-hashtags)',
-      'Environment: linux, node 20.20.2, osls 4.3.1 (local)',
-      'Error:',
-      'Error: [504] - Lambda timeout.',
-      '    at #timeoutAndTerminate (file:///x/LambdaFunction.js:290:11)',
-      'fatal error: all goroutines are asleep - deadlock!',
-    ];
+    // What osls printed, line for line, as the start's log file holds it.
+    const printed = `GET /top-hashtags (λ: top-hashtags)
+Environment: linux, node 20.20.2, osls 4.3.1 (local)
+Error:
+Error: [504] - Lambda timeout.
+    at #timeoutAndTerminate (file:///x/LambdaFunction.js:290:11)
+fatal error: all goroutines are asleep - deadlock!`.split('\n');
 
     expect(exitReason({ code: 1, signal: null }, printed)).toBe(
       'serverless offline exited with code 1 before it was ready: Error: [504] - Lambda timeout.',

@@ -17,9 +17,8 @@ import { startKafka } from './kafka-broker.ts';
 import { startRedis } from './local-redis.ts';
 import { kafkaAnswers, probeRedis, redisAnswers } from './probes.ts';
 import {
+  ourLiveProcess,
   ourProcess,
-  processMatches,
-  readPid,
   removePid,
   type StartContext,
   type StartOutcome,
@@ -45,6 +44,7 @@ export { launchRedisServer, type RedisServer, type RedisServerOptions } from './
 export {
   type InfraSettings,
   infraSettings,
+  KAFKA_4_VERSION,
   KAFKA_VERSION,
   type ServiceKey,
   serviceFiles,
@@ -150,8 +150,8 @@ export async function infraDown(
   only: readonly ServiceKey[] = KEYS,
 ): Promise<void> {
   for (const key of only) {
-    const record = await readPid(s, key);
-    if (record && (await processMatches(record.pid, record.marker))) {
+    const record = await ourLiveProcess(s, key);
+    if (record) {
       await stopProcess(record, SERVICE_NAME[key], log);
     } else log(`${SERVICE_NAME[key]}: nothing of ours running`);
     await removePid(s, key);
@@ -167,13 +167,12 @@ export async function wipeLocalData(
   log: Log = console.log,
   only: readonly ServiceKey[] = KEYS,
 ): Promise<void> {
-  for (const key of only) {
-    const record = await readPid(s, key);
-    if (record && (await processMatches(record.pid, record.marker))) {
-      throw new InfraError(
-        `${SERVICE_NAME[key]} (pid ${record.pid}) still runs on its data; stop it first: npm run infra:down`,
-      );
-    }
+  const running = await Promise.all(only.map(async (key) => ({ key, record: await ourLiveProcess(s, key) })));
+  const busy = running.find((r) => r.record !== undefined);
+  if (busy?.record) {
+    throw new InfraError(
+      `${SERVICE_NAME[busy.key]} (pid ${busy.record.pid}) still runs on its data; stop it first: npm run infra:down`,
+    );
   }
   for (const key of only) {
     const { dataDir } = serviceFiles(s, key);
@@ -260,8 +259,8 @@ export async function livePids(s: InfraSettings = infraSettings()): Promise<numb
   const pids: number[] = [];
   for (const file of await readdir(s.stateDir)) {
     if (!file.endsWith('.pid.json')) continue;
-    const record = await readPid(s, file.replace('.pid.json', '') as ServiceKey);
-    if (record && (await processMatches(record.pid, record.marker))) pids.push(record.pid);
+    const record = await ourLiveProcess(s, file.replace('.pid.json', '') as ServiceKey);
+    if (record) pids.push(record.pid);
   }
   return pids;
 }

@@ -19,7 +19,7 @@ import {
   spawnLogged,
   writePid,
 } from './processes.ts';
-import { type InfraSettings, KAFKA_VERSION, repoRoot, serviceFiles } from './settings.ts';
+import { type InfraSettings, repoRoot, serviceFiles } from './settings.ts';
 import { waitUntilReady } from './wait.ts';
 
 const READY_TIMEOUT_MS = 90_000;
@@ -59,6 +59,28 @@ const LOG4J = [
   '',
 ].join('\n');
 
+// Kafka 4.x also configures log4j 2 (its log-level controller); without a file it prints an ERROR per start.
+const LOG4J2 = [
+  'status = warn',
+  'appender.stdout.type = Console',
+  'appender.stdout.name = STDOUT',
+  'appender.stdout.layout.type = PatternLayout',
+  'appender.stdout.layout.pattern = [%d] %p %m (%c)%n',
+  'rootLogger.level = INFO',
+  'rootLogger.appenderRef.stdout.ref = STDOUT',
+  'logger.apache.name = org.apache.kafka',
+  'logger.apache.level = WARN',
+  'logger.request.name = kafka.request.logger',
+  'logger.request.level = WARN',
+  '',
+].join('\n');
+
+/** Both logging back ends read their file: reload4j (3.x and 4.x's slf4j binding) and log4j 2 (4.x). */
+const loggingOptions = (f: { readonly log4jFile: string; readonly log4j2File: string }) => [
+  `-Dlog4j.configuration=file:${f.log4jFile}`,
+  `-Dlog4j2.configurationFile=${f.log4j2File}`,
+];
+
 /**
  * A KRaft cluster id as `kafka-storage random-uuid` makes it (16 random bytes, base64url), made
  * here rather than in a JVM of its own; never starting with "-", which would read as an option.
@@ -74,6 +96,7 @@ interface BrokerFiles {
   readonly dataDir: string;
   readonly propsFile: string;
   readonly log4jFile: string;
+  readonly log4j2File: string;
   readonly logFile: string;
   readonly classpath: string;
 }
@@ -86,7 +109,7 @@ async function formatStorageOnce(s: InfraSettings, f: BrokerFiles, signal: Abort
   );
   if (formatted) return;
   const from = await fileSize(f.logFile);
-  const args = [`-Dlog4j.configuration=file:${f.log4jFile}`, '-cp', f.classpath, 'kafka.tools.StorageTool'];
+  const args = [...loggingOptions(f), '-cp', f.classpath, 'kafka.tools.StorageTool'];
   const result = await runCommand('java', [...args, 'format', '-t', kraftClusterId(), '-c', f.propsFile], {
     env: s.env,
     signal,
@@ -133,7 +156,7 @@ export async function startKafka(s: InfraSettings, ctx: StartContext): Promise<S
       );
     }
   }
-  await ensureJava(KAFKA_VERSION, s.env, ctx.log);
+  await ensureJava(s.kafkaVersion, s.env, ctx.log);
   const jarsStart = Date.now();
   if (await ensureKafkaJars(s, ctx.log, ctx.signal)) ctx.timings.jars = Date.now() - jarsStart;
 
@@ -142,12 +165,14 @@ export async function startKafka(s: InfraSettings, ctx: StartContext): Promise<S
     dataDir,
     propsFile: path.join(kafkaDir, 'server.properties'),
     log4jFile: path.join(kafkaDir, 'log4j.properties'),
+    log4j2File: path.join(kafkaDir, 'log4j2.properties'),
     logFile,
     classpath: `${s.kafkaJarsDir}/*`,
   };
   await mkdir(dataDir, { recursive: true });
   await writeFile(files.propsFile, kafkaServerProperties(s, dataDir));
   await writeFile(files.log4jFile, LOG4J);
+  await writeFile(files.log4j2File, LOG4J2);
   await formatStorageOnce(s, files, ctx.signal);
 
   const broker = await spawnLogged(
@@ -158,7 +183,7 @@ export async function startKafka(s: InfraSettings, ctx: StartContext): Promise<S
       '-XX:+UseG1GC',
       '-XX:MaxGCPauseMillis=20',
       '-Djava.awt.headless=true',
-      `-Dlog4j.configuration=file:${files.log4jFile}`,
+      ...loggingOptions(files),
       `-Dkafka.logs.dir=${kafkaDir}`,
       '-cp',
       files.classpath,
@@ -182,7 +207,7 @@ export async function startKafka(s: InfraSettings, ctx: StartContext): Promise<S
   });
   ctx.timings.kafka = Date.now() - started;
   ctx.log(
-    `Kafka: started ${KAFKA_VERSION} (KRaft) on ${host}:${port} (pid ${broker.pid}, data ${dataDir}, log ${logFile})`,
+    `Kafka: started ${s.kafkaVersion} (KRaft) on ${host}:${port} (pid ${broker.pid}, data ${dataDir}, log ${logFile})`,
   );
   return 'started';
 }

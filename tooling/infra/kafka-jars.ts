@@ -9,7 +9,7 @@ import { runCommand } from './commands.ts';
 import { InfraError } from './infra-error.ts';
 import { ensurePrerequisite, MAVEN } from './prerequisites.ts';
 import { fileSize, lastLogLine } from './processes.ts';
-import { type InfraSettings, KAFKA_VERSION, type Log, repoRoot } from './settings.ts';
+import { type InfraSettings, type Log, repoRoot } from './settings.ts';
 
 const POM = path.join(repoRoot, 'tooling', 'infra', 'kafka', 'pom.xml');
 
@@ -25,7 +25,9 @@ export function kafkaJarsPresent(s: InfraSettings): Promise<boolean> {
 export async function ensureKafkaJars(s: InfraSettings, log: Log, signal?: AbortSignal): Promise<boolean> {
   if (await kafkaJarsPresent(s)) return false;
   await ensurePrerequisite(MAVEN, s.env, log);
-  log(`Kafka: resolving Apache Kafka ${KAFKA_VERSION} jars from Maven Central into ${s.kafkaJarsDir} (once)`);
+  log(
+    `Kafka: resolving Apache Kafka ${s.kafkaVersion} jars from Maven Central into ${s.kafkaJarsDir} (once)`,
+  );
   await mkdir(s.kafkaJarsDir, { recursive: true });
   await mkdir(s.stateDir, { recursive: true });
   const logFile = path.join(s.stateDir, 'maven.log');
@@ -37,7 +39,7 @@ export async function ensureKafkaJars(s: InfraSettings, log: Log, signal?: Abort
       '-B',
       '-f',
       POM,
-      `-Dkafka.version=${KAFKA_VERSION}`,
+      `-Dkafka.version=${s.kafkaVersion}`,
       'dependency:copy-dependencies',
       `-DoutputDirectory=${s.kafkaJarsDir}`,
       '-DincludeScope=runtime',
@@ -51,6 +53,6 @@ export async function ensureKafkaJars(s: InfraSettings, log: Log, signal?: Abort
       `Maven could not resolve the Kafka jars (${result.failure ?? `exit ${result.code}`}${last ? `: ${last}` : ''}). Is Maven Central reachable (or a mirror set in ~/.m2/settings.xml)? See ${logFile}.`,
     );
   }
-  await writeFile(path.join(s.kafkaJarsDir, '.complete'), `${KAFKA_VERSION}\n`);
+  await writeFile(path.join(s.kafkaJarsDir, '.complete'), `${s.kafkaVersion}\n`);
   return true;
 }

@@ -45,6 +45,13 @@ export async function processMatches(pid: number, marker: string): Promise<boole
   }
 }
 
+/** The pid record of `key` when it names a live process of ours, whatever its port. */
+export async function ourLiveProcess(s: InfraSettings, key: ServiceKey): Promise<PidRecord | undefined> {
+  const record = await readPid(s, key);
+  if (record && (await processMatches(record.pid, record.marker))) return record;
+  return undefined;
+}
+
 /**
  * The pid record of `key` when it names a live process of ours listening on `port`: started by
  * an earlier `infra:up` or `npm start` with this state folder.
@@ -54,9 +61,8 @@ export async function ourProcess(
   key: ServiceKey,
   port: number,
 ): Promise<PidRecord | undefined> {
-  const record = await readPid(s, key);
-  if (record && record.port === port && (await processMatches(record.pid, record.marker))) return record;
-  return undefined;
+  const record = await ourLiveProcess(s, key);
+  return record?.port === port ? record : undefined;
 }
 
 export interface LoggedProcess {

@@ -14,6 +14,7 @@ import { loadConfig } from '#lib/config.ts';
 import { errorMessage } from '#lib/errors.ts';
 import { lakeS3Client, loadLakeConfig } from '#lib/lake/config.ts';
 import { lakeTopics } from '#lib/lake/tables.ts';
+import { readCommandLine } from '../command-line.ts';
 import { formatJsonLines, formatTable } from './format.ts';
 import { runLakeQuery } from './query.ts';
 import { mirrorS3Lake } from './s3-mirror.ts';
@@ -23,18 +24,9 @@ const USAGE = `usage: npm run sql -- [--json] "<SQL query>"
   --json   print one JSON object per row instead of a table`;
 
 async function main(argv: readonly string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    process.stderr.write(`${errorMessage(error)}\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const read = readCommandLine(argv, parse, (a) => a.values.help, USAGE);
+  if (!read.ok) return read.exitCode;
+  const { values, positionals } = read.args;
   const query = positionals.join(' ').trim();
   if (query === '') {
     process.stderr.write(`no query given\n${USAGE}\n`);
