@@ -19,6 +19,8 @@ const esmOnly = [
 /** @type {import('jest').Config} */
 const shared = {
   transform: {
+    // The dashboard's script and stylesheet are imported as text, as esbuild's `text` loader does.
+    '^.+\\.(browser\\.js|css)$': '<rootDir>/tooling/build/text-import-jest.cjs',
     '^.+\\.(t|j|mj)s$': [
       '@swc/jest',
       { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
@@ -32,7 +34,7 @@ const shared = {
     // satellite.js exports only an "import" condition; Jest resolves with "require".
     '^satellite\\.js$': '<rootDir>/node_modules/satellite.js/dist/index.js',
   },
-  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json', 'css'],
   // Node, with the functions' JSON log and metric lines shown only for a failing test.
   testEnvironment: '<rootDir>/tests/support/quiet-environment.cjs',
 };
@@ -56,6 +58,15 @@ const config = {
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
       slowTestThreshold: 60,
+    },
+    {
+      ...shared,
+      // Faults injected into a real pipeline on a private redis-server (tests/faults/).
+      displayName: 'faults',
+      testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/support/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
+      slowTestThreshold: 300,
     },
   ],
   testTimeout: 60_000,

@@ -2,7 +2,10 @@
  * Counting one Lambda batch of Kafka records, exactly once per record:
  *
  * 1. decode every record (bad ones become dead letters with a reason; nothing throws per record);
- * 2. read the last applied offset of every partition in the batch (one command per topic);
+ * 2. read the last applied offset of every partition in the batch (one round trip per topic); a
+ *    partition without one, or with an unfinished rebuild, goes through restorePartition
+ *    (state/windows/rebuild.ts): a first start records its marker, a partition whose state Redis
+ *    has lost is replayed from Kafka up to the batch first;
  * 3. send the fresh bad records (offset above the applied one) to the dead-letter topic and wait
  *    for the acknowledgement;
  * 4. apply each partition in one atomic Redis step that moves its offset (APPLY_STEP in state/windows/lua-scripts.ts);
@@ -20,6 +23,8 @@
  */
 
 import { type DecodeLimits, decodeTweetBase64 } from '#contracts/tweet.ts';
+import type { DeadLetter, DeadLetterSink } from '#lib/dead-letter.ts';
+import { type KafkaEvent, type PartitionRecords, partitionsOf } from '#lib/kafka-event.ts';
 import type { Logger } from '#lib/logger.ts';
 import type { RedisClient } from '#lib/redis.ts';
 import {
@@ -27,11 +32,13 @@ import {
   applyPartitionStep,
   type CountableRecord,
   type CounterStats,
-  readAppliedOffsets,
+  type PartitionLog,
+  type PartitionProgress,
+  type RestoreOutcome,
+  readPartitionProgress,
+  restorePartition,
   type WindowSettings,
 } from '#state/windows/index.ts';
-import type { DeadLetter, DeadLetterSink } from './dead-letter.ts';
-import { type KafkaEvent, type PartitionRecords, partitionsOf } from './event.ts';
 
 export interface CounterDependencies {
   readonly redis: RedisClient;
@@ -42,7 +49,20 @@ export interface CounterDependencies {
   /** Local stage only: when this Redis key exists it is deleted and the batch fails (retry tests). */
   readonly failureSwitchKey?: string | undefined;
   readonly logger?: Logger;
+  /**
+   * The topic read back, for rebuilding a partition whose state Redis has lost. Without it (unit
+   * benches) a lost partition is counted from the batch on, as before the rebuild existed.
+   */
+  readonly log?: PartitionLog | undefined;
+  /** Epoch ms (default Date.now): where a rebuild starts is now − retention − allowed lateness. */
+  readonly now?: () => number;
 }
+
+/** A partition that was not simply counted on: a first start marked, or a rebuild. */
+export type RestoredPartition = Exclude<RestoreOutcome, { status: 'intact' }> & {
+  readonly topic: string;
+  readonly partition: number;
+};
 
 /** What happened to one partition's records. */
 export interface PartitionOutcome extends CounterStats {
@@ -60,6 +80,8 @@ export interface BatchOutcome {
   readonly deadLetters: number;
   /** Reason code -> records rejected for it in this batch. */
   readonly rejections: Record<string, number>;
+  /** First starts and rebuilds done before counting this batch. */
+  readonly restored: RestoredPartition[];
 }
 
 /** Thrown by the local failure switch. */
@@ -87,7 +109,7 @@ interface DecodedPartition {
 export async function countBatch(event: KafkaEvent, deps: CounterDependencies): Promise<BatchOutcome> {
   const decoded = decodePartitions(partitionsOf(event), deps.limits);
 
-  const applied = await readOffsets(deps, decoded);
+  const { applied, restored } = await readOffsetsRestoringLost(deps, decoded);
   const fresh = decoded.flatMap((p) =>
     p.rejected.filter((r) => isFresh(r.record.offset, applied.get(p.source))),
   );
@@ -137,7 +159,7 @@ export async function countBatch(event: KafkaEvent, deps: CounterDependencies): 
     t.duplicate += p.duplicate;
     t.rejected += p.rejected;
   }
-  return { partitions, topics, deadLetters: fresh.length, rejections };
+  return { partitions, topics, deadLetters: fresh.length, rejections, restored };
 }
 
 function decodePartitions(partitions: PartitionRecords[], limits: DecodeLimits): DecodedPartition[] {
@@ -154,26 +176,71 @@ function decodePartitions(partitions: PartitionRecords[], limits: DecodeLimits):
   });
 }
 
-async function readOffsets(
+async function readProgress(
   deps: CounterDependencies,
-  decoded: DecodedPartition[],
-): Promise<Map<PartitionRecords, number | null>> {
+  decoded: readonly DecodedPartition[],
+): Promise<Map<PartitionRecords, PartitionProgress>> {
   const byTopic = new Map<string, DecodedPartition[]>();
   for (const p of decoded) byTopic.set(p.source.topic, [...(byTopic.get(p.source.topic) ?? []), p]);
-  const result = new Map<PartitionRecords, number | null>();
+  const result = new Map<PartitionRecords, PartitionProgress>();
   await Promise.all(
     [...byTopic].map(async ([topic, parts]) => {
-      const offsets = await readAppliedOffsets(
+      const progress = await readPartitionProgress(
         deps.redis,
         deps.settings,
         deps.consumerGroup,
         topic,
         parts.map((p) => p.source.partition),
       );
-      for (const p of parts) result.set(p.source, offsets.get(p.source.partition) ?? null);
+      for (const p of parts) {
+        result.set(p.source, progress.get(p.source.partition) ?? { applied: null, rebuildTo: null });
+      }
     }),
   );
   return result;
+}
+
+/**
+ * The applied offset of every partition of the batch, after restoring the partitions that need it
+ * (no applied offset, a gap between the applied offset and the batch, or a rebuild left unfinished
+ * by an earlier invocation). The common case costs one round trip per topic and no Kafka call.
+ */
+async function readOffsetsRestoringLost(
+  deps: CounterDependencies,
+  decoded: DecodedPartition[],
+): Promise<{ applied: Map<PartitionRecords, number | null>; restored: RestoredPartition[] }> {
+  const progress = await readProgress(deps, decoded);
+  const { log } = deps;
+  const pending = decoded.filter((p) => {
+    const at = progress.get(p.source);
+    const first = p.source.records[0]?.offset ?? 0;
+    return at !== undefined && (at.applied === null || at.rebuildTo !== null || first > at.applied + 1);
+  });
+  const restored: RestoredPartition[] = [];
+  if (log !== undefined && pending.length > 0) {
+    const nowMs = (deps.now ?? Date.now)();
+    const outcomes = await Promise.all(
+      pending.map(async ({ source }) => {
+        const outcome = await restorePartition(deps.redis, deps.settings, log, {
+          consumerGroup: deps.consumerGroup,
+          topic: source.topic,
+          partition: source.partition,
+          upTo: source.records[0]?.offset ?? 0,
+          progress: progress.get(source) ?? { applied: null, rebuildTo: null },
+          limits: deps.limits,
+          nowMs,
+        });
+        return { ...outcome, topic: source.topic, partition: source.partition };
+      }),
+    );
+    for (const o of outcomes) if (o.status !== 'intact') restored.push(o);
+    if (outcomes.some((o) => o.status === 'rebuilt')) {
+      for (const [source, at] of await readProgress(deps, pending)) progress.set(source, at);
+    }
+  }
+  const applied = new Map<PartitionRecords, number | null>();
+  for (const [source, at] of progress) applied.set(source, at.applied);
+  return { applied, restored };
 }
 
 function isFresh(offset: number, applied: number | null | undefined): boolean {

@@ -5,9 +5,11 @@
  */
 import { DEFAULT_MAX_VALUE_BYTES } from '#contracts/tweet.ts';
 import { lambdaContainer } from '#lib/container.ts';
+import { kafkaDeadLetterSink } from '#lib/dead-letter.ts';
+import { createKafka, resolveConnection } from '#lib/kafka.ts';
+import { kafkaPartitionLog } from '#lib/kafka-partition-log.ts';
 import { windowSettingsFrom } from '#state/windows/index.ts';
 import { createHashtagCounterHandler } from './app.ts';
-import { kafkaDeadLetterSink } from './dead-letter.ts';
 
 const { config, logger, metrics, redis, producer, exported } = lambdaContainer('hashtag-counter');
 
@@ -22,6 +24,11 @@ export const handler = exported(
       maxFutureSkewMs: config.windows.maxFutureSkewSeconds * 1000,
     },
     failureSwitchKey: config.localFailureSwitchKey,
+    // Read back only to rebuild a partition whose state Redis has lost (state/windows/rebuild.ts).
+    log: kafkaPartitionLog({
+      kafka: async () => createKafka(config, await resolveConnection(config), logger),
+      consumerGroup: config.consumerGroupId,
+    }),
     logger,
     metrics,
   }),

@@ -3,10 +3,12 @@
  * offset ranges, counts) and CloudWatch metrics (EMF) for records in, accepted, late, duplicate,
  * rejected, dead-letter writes and batch latency.
  */
+
+import { reportConsumerBatch } from '#lib/batch-telemetry.ts';
+import type { KafkaEvent } from '#lib/kafka-event.ts';
 import type { Logger } from '#lib/logger.ts';
-import { type Metrics, MetricUnit } from '#lib/metrics.ts';
+import type { Metrics } from '#lib/metrics.ts';
 import type { BatchOutcome } from './count-batch.ts';
-import type { KafkaEvent } from './event.ts';
 
 /** Topic-partitions and offset ranges of an event, cheap enough to log before decoding. */
 export function batchContext(event: KafkaEvent): { records: number; topicPartitions: string[] } {
@@ -45,18 +47,22 @@ export function reportBatch(
     duplicate += t.duplicate;
     rejected += t.rejected;
   }
-  metrics.addMetric('RecordsIn', MetricUnit.Count, recordsIn);
-  metrics.addMetric('RecordsAccepted', MetricUnit.Count, accepted);
-  metrics.addMetric('RecordsLate', MetricUnit.Count, late);
-  metrics.addMetric('RecordsDuplicate', MetricUnit.Count, duplicate);
-  metrics.addMetric('RecordsRejected', MetricUnit.Count, rejected);
-  metrics.addMetric('DeadLetterWrites', MetricUnit.Count, outcome.deadLetters);
-  metrics.addMetric('BatchLatency', MetricUnit.Milliseconds, latencyMs);
-  logger.info('batch counted', {
-    latencyMs: Math.round(latencyMs * 10) / 10,
-    topics: outcome.topics,
-    partitions: outcome.partitions,
-    deadLetters: outcome.deadLetters,
-    rejections: outcome.rejections,
+  reportConsumerBatch(logger, metrics, {
+    message: 'batch counted',
+    latencyMs,
+    counts: {
+      RecordsIn: recordsIn,
+      RecordsAccepted: accepted,
+      RecordsLate: late,
+      RecordsDuplicate: duplicate,
+      RecordsRejected: rejected,
+      DeadLetterWrites: outcome.deadLetters,
+    },
+    details: {
+      topics: outcome.topics,
+      partitions: outcome.partitions,
+      deadLetters: outcome.deadLetters,
+      rejections: outcome.rejections,
+    },
   });
 }

@@ -30,6 +30,11 @@ export interface PartitionStep {
   readonly duplicates: number;
   /** Fresh records that could not be read and went to the dead-letter topic. */
   readonly rejected: number;
+  /**
+   * False for a rebuild replaying the log: every record is counted, none judged late against the
+   * stored watermark (default true). See rebuild.ts.
+   */
+  readonly judgeLate?: boolean;
 }
 
 /** The outcome of one step. */
@@ -98,6 +103,7 @@ export function encodeStep(
     String(step.duplicates),
     String(step.rejected),
     String(aggregate.windows.size),
+    step.judgeLate === false ? '0' : '1',
   ];
   for (const win of aggregate.windows.values()) {
     keys.push(topicKeys.window(win.start), topicKeys.windowInfo(win.start));

@@ -11,6 +11,7 @@
  * <prefix>:{<topic>}:meta                 hash   maxEventTime, watermark (epoch ms)        no TTL
  * <prefix>:{<topic>}:stats                hash   accepted, late, duplicate, rejected       no TTL
  * <prefix>:{<topic>}:offsets:<group>      hash   partition -> last applied offset          no TTL
+ * <prefix>:{<topic>}:rebuild:<group>      hash   partition -> offset a rebuild replays to  no TTL
  * <prefix>:{<topic>}:win:<startMs>        zset   hashtag key -> count (tumbling window)    TTL
  * <prefix>:{<topic>}:win:<startMs>:info   hash   total; n:<form> -> count; d:<key> -> form TTL
  * <prefix>:{<topic>}:bkt:<startMs>        zset   hashtag key -> count (slide bucket)       TTL
@@ -42,6 +43,14 @@ export class TopicKeys {
   /** Hash: partition number -> last applied offset, for one consumer group. */
   offsets(consumerGroup: string): string {
     return `${this.base}:offsets:${consumerGroup}`;
+  }
+
+  /**
+   * Hash: partition number -> the offset (exclusive) a rebuild of that partition replays up to,
+   * present only while the rebuild is unfinished (state/windows/rebuild.ts).
+   */
+  rebuild(consumerGroup: string): string {
+    return `${this.base}:rebuild:${consumerGroup}`;
   }
 
   /** Sorted set: hashtag key -> count in the tumbling window starting at `startMs`. */

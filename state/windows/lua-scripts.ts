@@ -20,6 +20,9 @@ ARGV:
   3 new last applied offset ('' = leave as is)         4 max event time of the fresh records ('' = none)
   5 allowed lateness ms      6 retention ms            7 window ms
   8 duplicate records        9 rejected records        10 number of windows
+  11 judge lateness: '1' judges records against the stored watermark; '0' counts every record
+     (a rebuild replaying the log: those records were judged when they first arrived, and the
+     watermark that judged them is part of what was lost)
   then per window: start ms, records, nKeys, nForms, nBuckets,
                    nKeys x (key, count), nForms x (form, key, count),
                    nBuckets x (bucket start ms, nEntries, nEntries x (key, count))
@@ -58,10 +61,11 @@ local function fmt(n) return string.format('%.0f', n) end
 local partition, expected, newOffset, batchMax = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local latenessMs, retentionMs, windowMs = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local duplicates, rejected, nWindows = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local judgeLate = ARGV[11] == '1'
 
 local kinds = { 'hash', 'hash', 'hash' }
 local windows = {}
-local a, k = 11, 4
+local a, k = 12, 4
 for w = 1, nWindows do
   local win = { start = tonumber(ARGV[a]), records = tonumber(ARGV[a + 1]), zset = KEYS[k], info = KEYS[k + 1] }
   local nKeys, nForms, nBuckets = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
@@ -123,7 +127,7 @@ local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local accepted, late = 0, 0
 for _, win in ipairs(windows) do
   local windowEnd = win.start + windowMs
-  if oldWatermark ~= nil and windowEnd <= oldWatermark then
+  if judgeLate and oldWatermark ~= nil and windowEnd <= oldWatermark then
     late = late + win.records
   else
     accepted = accepted + win.records

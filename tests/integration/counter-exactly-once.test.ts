@@ -1,6 +1,6 @@
+import { DLQ_HEADERS } from '#lib/dead-letter.ts';
 import { readAppliedOffsets, readCounterStats, readTopHashtags, TopicKeys } from '#state/windows/index.ts';
 import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
-import { DLQ_HEADERS } from '../../functions/hashtag-counter/dead-letter.ts';
 import { type Harness, snapshot, startHarness } from '../fixtures/msk/harness.ts';
 import { kafkaEvent, type RecordSpec, tweet } from '../fixtures/msk/kafka-events.ts';
 

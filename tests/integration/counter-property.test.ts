@@ -3,9 +3,23 @@
  * spellings, bad records and redeliveries (Lambda re-sends whole batches, possibly cut
  * differently), what Redis holds equals a reference model computed here, independently of the
  * counter's code: per-window and per-bucket counts, display forms, statistics, watermark, offsets.
+ *
+ * The state may also be lost at random points (every key of the topic deleted, as a FLUSHALL or a
+ * restart without data does): the counter then rebuilds each lost partition from the log (here an
+ * in-memory one, read in small chunks) when it next meets it, and the model says what that yields:
+ * the records from where counting started (or from what Redis still had) up to the batch, each
+ * counted, none judged late.
  */
 import fc from 'fast-check';
-import { readCounterStats, readTopicClock, TopicKeys, type WindowSettings } from '#state/windows/index.ts';
+import { epochSecondsToMs } from '#contracts/event-time.ts';
+import {
+  type PartitionLog,
+  type LogRecord as ReadBack,
+  readCounterStats,
+  readTopicClock,
+  TopicKeys,
+  type WindowSettings,
+} from '#state/windows/index.ts';
 import { countBatch } from '../../functions/hashtag-counter/count-batch.ts';
 import { type Harness, startHarness } from '../fixtures/msk/harness.ts';
 import { kafkaEvent, type RecordSpec, tweet } from '../fixtures/msk/kafka-events.ts';
@@ -80,10 +94,21 @@ const scenario = fc.record({
   lateness: fc.constantFrom(0, 30, 60),
   logs: fc.tuple(partitionLog, partitionLog, partitionLog),
   deliveries: fc.array(delivery, { minLength: 1, maxLength: 10 }),
+  // After which deliveries Redis loses the topic's state (none in about half the runs).
+  losses: fc.oneof(
+    fc.constant<number[]>([]),
+    fc.uniqueArray(fc.integer({ min: 0, max: 9 }), { maxLength: 2 }),
+  ),
 });
+
+/** Every record has this Kafka timestamp; "now" for the rebuild is the same instant. */
+const KAFKA_TIMESTAMP = BASE + 600_000;
+const REBUILD_CHUNK = 4;
 
 interface Model {
   applied: Array<number | null>;
+  /** Where counting started per partition: survives a loss (it lives in Kafka). */
+  markers: Array<number | null>;
   maxEventTime: number | null;
   watermark: number | null;
   windows: Map<number, Map<string, number>>;
@@ -111,8 +136,61 @@ const bump = (m: Map<number, Map<string, number>>, at: number, key: string) => {
   inner.set(key, (inner.get(key) ?? 0) + 1);
 };
 
+/** Event time as the decoder reads it back from the record's epoch seconds. */
+const decodedTime = (r: LogRecord) => epochSecondsToMs(r.eventTime / 1000);
+
+function countInModel(model: Model, r: LogRecord): void {
+  const t = decodedTime(r);
+  const start = Math.floor(t / WINDOW) * WINDOW;
+  model.stats.accepted += 1;
+  for (const [key, form] of tagsOf(r.content)) {
+    bump(model.windows, start, key);
+    bump(model.buckets, Math.floor(t / SLIDE) * SLIDE, key);
+    bump(model.forms, start, form);
+  }
+}
+
+/** Redis lost everything of the topic; Kafka (the markers) did not. */
+function loseState(model: Model): void {
+  model.applied = [null, null, null];
+  model.maxEventTime = null;
+  model.watermark = null;
+  model.windows.clear();
+  model.buckets.clear();
+  model.forms.clear();
+  model.stats = { accepted: 0, late: 0, duplicate: 0, rejected: 0 };
+}
+
 /** The reference: a plain re-statement of the rules, one batch at a time. */
-function applyToModel(model: Model, batch: Map<number, LogRecord[]>, latenessMs: number): void {
+function applyToModel(
+  model: Model,
+  batch: Map<number, LogRecord[]>,
+  latenessMs: number,
+  logs: readonly LogRecord[][],
+): void {
+  // A partition without state: a first start marks where counting starts; otherwise what lies
+  // between Redis' applied offset (or the marker) and the batch is replayed, every record counted,
+  // none judged late: after a loss, the records redelivered were counted again and the rest of
+  // what had been counted is missing.
+  for (const [partition, records] of batch) {
+    const first = (records[0] as LogRecord).offset;
+    const marker = model.markers[partition] ?? null;
+    const applied = model.applied[partition] ?? null;
+    if (marker === null) {
+      if (applied === null) model.markers[partition] = first;
+      continue;
+    }
+    const from = Math.max(marker, applied === null ? marker : applied + 1);
+    const replay = (logs[partition] ?? []).filter((r) => r.offset >= from && r.offset < first);
+    for (const r of replay) {
+      if (r.content.kind === 'garbage') model.stats.rejected += 1;
+      else {
+        model.maxEventTime = Math.max(model.maxEventTime ?? decodedTime(r), decodedTime(r));
+        countInModel(model, r);
+      }
+    }
+    if (replay.length > 0) model.applied[partition] = replay.at(-1)?.offset ?? null;
+  }
   // Every record of a batch is judged against the watermark from before the batch.
   const before = model.watermark;
   for (const partition of [...batch.keys()].sort((a, b) => a - b)) {
@@ -125,18 +203,14 @@ function applyToModel(model: Model, batch: Map<number, LogRecord[]>, latenessMs:
         model.stats.rejected += 1;
         continue;
       }
-      model.maxEventTime = Math.max(model.maxEventTime ?? r.eventTime, r.eventTime);
-      const start = Math.floor(r.eventTime / WINDOW) * WINDOW;
+      const t = decodedTime(r);
+      model.maxEventTime = Math.max(model.maxEventTime ?? t, t);
+      const start = Math.floor(t / WINDOW) * WINDOW;
       if (before !== null && start + WINDOW <= before) {
         model.stats.late += 1;
         continue;
       }
-      model.stats.accepted += 1;
-      for (const [key, form] of tagsOf(r.content)) {
-        bump(model.windows, start, key);
-        bump(model.buckets, Math.floor(r.eventTime / SLIDE) * SLIDE, key);
-        bump(model.forms, start, form);
-      }
+      countInModel(model, r);
     }
     if (fresh.length > 0) model.applied[partition] = fresh.at(-1)?.offset ?? null;
   }
@@ -186,18 +260,59 @@ async function keysMatching(pattern: string): Promise<string[]> {
   return found.sort();
 }
 
+function recordValue(r: LogRecord): string | Record<string, unknown> {
+  return r.content.kind === 'garbage'
+    ? 'garbage'
+    : r.content.kind === 'principal'
+      ? tweet(r.content.tag, r.eventTime)
+      : tweet(undefined, r.eventTime, r.content.tags.join(' y '));
+}
+
+/** The topic as Kafka would give it back to a rebuild: the generated logs, read in small chunks. */
+function inMemoryLog(logs: readonly LogRecord[][], markers: Array<number | null>): PartitionLog {
+  const of = (partition: number) => logs[partition] ?? [];
+  return {
+    countedFrom: async (_topic, partition) => markers[partition] ?? null,
+    holds: async (_topic, partition) => partition < logs.length,
+    markCounted: async (_topic, partition, offset) => {
+      markers[partition] = offset;
+    },
+    bounds: async (_topic, partition) => ({ earliest: 0, end: (of(partition).at(-1)?.offset ?? -1) + 1 }),
+    offsetAt: async (_topic, partition, timestampMs) =>
+      timestampMs <= KAFKA_TIMESTAMP
+        ? (of(partition)[0]?.offset ?? 0)
+        : (of(partition).at(-1)?.offset ?? -1) + 1,
+    read: async (_topic, partition, from, to, onChunk) => {
+      const records: ReadBack[] = of(partition)
+        .filter((r) => r.offset >= from && r.offset < to)
+        .map((r) => {
+          const value = recordValue(r);
+          return {
+            offset: r.offset,
+            timestamp: KAFKA_TIMESTAMP,
+            value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+          };
+        });
+      for (let i = 0; i < records.length; i += REBUILD_CHUNK)
+        await onChunk(records.slice(i, i + REBUILD_CHUNK));
+    },
+  };
+}
+
 let run = 0;
 
 describe('counting any sequence of batches', () => {
   it('leaves Redis equal to the reference model', async () => {
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ lateness, logs, deliveries }) => {
+      fc.asyncProperty(scenario, async ({ lateness, logs, deliveries, losses }) => {
         const topic = `prop-${run++}`;
         const settings: Partial<WindowSettings> = { allowedLatenessSeconds: lateness };
-        const deps = h.deps(settings);
+        const kafkaMarkers: Array<number | null> = [null, null, null];
+        const deps = h.deps(settings, { log: inMemoryLog(logs, kafkaMarkers), now: () => KAFKA_TIMESTAMP });
         const keys = new TopicKeys(h.prefix, topic);
         const model: Model = {
           applied: [null, null, null],
+          markers: [null, null, null],
           maxEventTime: null,
           watermark: null,
           windows: new Map(),
@@ -208,7 +323,11 @@ describe('counting any sequence of batches', () => {
         // Where the event source would resume each partition (index into its log).
         const position = [0, 0, 0];
 
-        for (const parts of deliveries) {
+        for (const [index, parts] of deliveries.entries()) {
+          if (losses.includes(index)) {
+            await h.redis.del(...(await keysMatching(`${h.prefix}:{${topic}}:*`)), `${h.prefix}:none`);
+            loseState(model);
+          }
           const batch = new Map<number, LogRecord[]>();
           for (const { partition, rewind, length } of parts) {
             if (batch.has(partition)) continue;
@@ -223,17 +342,12 @@ describe('counting any sequence of batches', () => {
               topic,
               partition,
               offset: r.offset,
-              timestamp: BASE + 600_000,
-              value:
-                r.content.kind === 'garbage'
-                  ? 'garbage'
-                  : r.content.kind === 'principal'
-                    ? tweet(r.content.tag, r.eventTime)
-                    : tweet(undefined, r.eventTime, r.content.tags.join(' y ')),
+              timestamp: KAFKA_TIMESTAMP,
+              value: recordValue(r),
             })),
           );
           await countBatch(kafkaEvent('msk', specs), deps);
-          applyToModel(model, batch, lateness * 1000);
+          applyToModel(model, batch, lateness * 1000, logs);
           for (const [partition, records] of batch) {
             const log = logs[partition] as LogRecord[];
             const end = log.indexOf(records.at(-1) as LogRecord) + 1;

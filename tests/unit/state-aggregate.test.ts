@@ -85,7 +85,7 @@ describe('the apply step layout', () => {
     // Redis Cluster hashes the first {...} of a key: the topic's, even when the group holds braces.
     for (const key of keys) expect(key.slice(key.indexOf('{'), key.indexOf('}') + 1)).toBe('{tweets_topic}');
     expect(args).toEqual(
-      ['3', '41', '44', String(t0 + 1_000), '60000', '3600000', '60000', '2', '1', '1'].concat(
+      ['3', '41', '44', String(t0 + 1_000), '60000', '3600000', '60000', '2', '1', '1', '1'].concat(
         [String(t0), '1', '1', '1', '1', '#spark', '1', '#Spark', '#spark', '1'],
         [String(t0), '1', '#spark', '1'],
       ),
