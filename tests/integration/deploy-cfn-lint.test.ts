@@ -84,7 +84,6 @@ describe('dev switched to self-managed Kafka', () => {
       Topics: ['tweets_topic'],
       MaximumRetryAttempts: -1,
       BisectBatchOnFunctionError: true,
-      DestinationConfig: { OnFailure: { Destination: 'kafka://tweets_topic.failed' } },
     });
     expect(mapping?.Properties.SourceAccessConfigurations).toEqual(
       expect.arrayContaining([

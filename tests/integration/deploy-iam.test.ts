@@ -49,9 +49,7 @@ describeEachStage((stage, expected) => {
       [groupArn(expected.cluster, 'archiver-iss'), groupArn(expected.cluster, 'archiver-tweets')].sort(),
     );
     expect(resourcesFor(statements, 'kafka-cluster:WriteData').sort()).toEqual(
-      ['iss-positions.dlq', 'iss-positions.failed', 'tweets_topic.dlq', 'tweets_topic.failed']
-        .map((t) => topicArn(expected.cluster, t))
-        .sort(),
+      ['iss-positions.dlq', 'tweets_topic.dlq'].map((t) => topicArn(expected.cluster, t)).sort(),
     );
     for (const name of FUNCTIONS.filter((f) => f !== 'archiver')) {
       expect(
@@ -65,22 +63,19 @@ describeEachStage((stage, expected) => {
   it.each([
     ['iss-tracker', 'iss-positions'],
     ['hashtag-counter', 'tweets_topic'],
-  ] as const)(
-    'lets %s read %s in its own group and write only its dead-letter and failure topics',
-    (name, topic) => {
-      const statements = statementsOf(stage, name);
-      expect(resourcesFor(statements, 'kafka-cluster:ReadData')).toEqual([topicArn(expected.cluster, topic)]);
-      // The counter also commits its rebuild marker group (docs/faults.md).
-      expect(resourcesFor(statements, 'kafka-cluster:AlterGroup')).toEqual(
-        name === 'hashtag-counter'
-          ? [groupArn(expected.cluster, name), groupArn(expected.cluster, `${name}.counted`)]
-          : [groupArn(expected.cluster, name)],
-      );
-      expect(resourcesFor(statements, 'kafka-cluster:WriteData').sort()).toEqual(
-        [topicArn(expected.cluster, `${topic}.dlq`), topicArn(expected.cluster, `${topic}.failed`)].sort(),
-      );
-    },
-  );
+  ] as const)('lets %s read %s in its own group and write only its dead-letter topic', (name, topic) => {
+    const statements = statementsOf(stage, name);
+    expect(resourcesFor(statements, 'kafka-cluster:ReadData')).toEqual([topicArn(expected.cluster, topic)]);
+    // The counter also commits its rebuild marker group (docs/faults.md).
+    expect(resourcesFor(statements, 'kafka-cluster:AlterGroup')).toEqual(
+      name === 'hashtag-counter'
+        ? [groupArn(expected.cluster, name), groupArn(expected.cluster, `${name}.counted`)]
+        : [groupArn(expected.cluster, name)],
+    );
+    expect(resourcesFor(statements, 'kafka-cluster:WriteData')).toEqual([
+      topicArn(expected.cluster, `${topic}.dlq`),
+    ]);
+  });
 
   it('lets the counter describe its group and find the brokers, through the VPC', () => {
     const statements = statementsOf(stage, 'hashtag-counter');

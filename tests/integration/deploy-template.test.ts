@@ -95,7 +95,6 @@ describeEachStage((stage, expected) => {
       MaximumRetryAttempts: -1,
       MaximumRecordAgeInSeconds: -1,
       BisectBatchOnFunctionError: true,
-      DestinationConfig: { OnFailure: { Destination: 'kafka://tweets_topic.failed' } },
       MetricsConfig: { Metrics: ['EventCount', 'ErrorCount', 'KafkaMetrics'] },
     });
     // The mapping must not be created before the role that lets it read the cluster.
@@ -112,7 +111,6 @@ describeEachStage((stage, expected) => {
       AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'iss-tracker' },
       MaximumRetryAttempts: -1,
       BisectBatchOnFunctionError: true,
-      DestinationConfig: { OnFailure: { Destination: 'kafka://iss-positions.failed' } },
     });
     const env = (fnProps(stage, 'iss-tracker').Environment as { Variables: Record<string, string> })
       .Variables;
@@ -135,9 +133,17 @@ describeEachStage((stage, expected) => {
           MaximumBatchingWindowInSeconds: 300,
           StartingPosition: 'TRIM_HORIZON',
           MaximumRetryAttempts: -1,
-          DestinationConfig: { OnFailure: { Destination: `kafka://${topic}.failed` } },
         }),
       );
+    }
+  });
+
+  it('gives no mapping an on-failure destination, which would cap the retries at 10 and skip batches', () => {
+    for (const name of ['hashtag-counter', 'iss-tracker', 'archiver'] as const) {
+      for (const mapping of mappingsOf(stage, name)) {
+        expect(mapping.Properties.MaximumRetryAttempts).toBe(-1);
+        expect(mapping.Properties.DestinationConfig).toBeUndefined();
+      }
     }
   });
 

@@ -72,11 +72,9 @@ describe('local Kafka broker', () => {
     expect(partitions).toEqual({
       tweets_topic: 3,
       'iss-positions': 1,
-      // Each topic's dead-letter topic, and the AWS stages' on-failure destinations (kafka://<topic>.failed).
+      // Each topic's dead-letter topic.
       'tweets_topic.dlq': 1,
       'iss-positions.dlq': 1,
-      'tweets_topic.failed': 1,
-      'iss-positions.failed': 1,
     });
   });
 });

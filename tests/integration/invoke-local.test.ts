@@ -70,7 +70,17 @@ interface Invocation {
   readonly ms: number;
 }
 
-function invokeLocal(fn: string, eventFile: string): Promise<Invocation> {
+/** The counter's window settings under this test's key prefix (serverless.yml's defaults). */
+const counterSettings = {
+  keyPrefix,
+  windowSeconds: 60,
+  slideSeconds: 10,
+  allowedLatenessSeconds: 60,
+  retentionSeconds: 3600,
+};
+
+/** `serverless invoke local` of `fn` with the event file `eventFile` (none: no event at all). */
+function invokeLocal(fn: string, eventFile: string | null): Promise<Invocation> {
   const args = [
     service.serverlessBin,
     'invoke',
@@ -79,8 +89,7 @@ function invokeLocal(fn: string, eventFile: string): Promise<Invocation> {
     fn,
     '--stage',
     'local',
-    '--path',
-    path.resolve(__dirname, '..', 'fixtures', eventFile),
+    ...(eventFile === null ? [] : ['--path', path.resolve(__dirname, '..', 'fixtures', eventFile)]),
     `--param=kafkaBrokers=${KAFKA_BROKERS.join(',')}`,
     `--param=redisUrl=${REDIS_URL}`,
     `--param=tweetsTopic=${tweetsTopic}`,
@@ -94,7 +103,13 @@ function invokeLocal(fn: string, eventFile: string): Promise<Invocation> {
     const child = execFile(
       process.execPath,
       args,
-      { cwd: service.dir, env: service.env, timeout: INVOKE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+      {
+        cwd: service.dir,
+        // The local fixtures (tests/fixtures/local/) read the topic names from the environment.
+        env: { ...service.env, TWEETS_TOPIC: tweetsTopic, ISS_TOPIC: issTopic },
+        timeout: INVOKE_TIMEOUT_MS,
+        maxBuffer: 16 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, stdout, stderr, ms: Date.now() - started });
@@ -148,22 +163,49 @@ describe('serverless invoke local', () => {
     const letters = await readTopic(`${tweetsTopic}.dlq`);
     expect(letters).toHaveLength(1);
     expect(letters[0]?.value).toBe('Hello, this is a test.');
-    const settings = {
-      keyPrefix,
-      windowSeconds: 60,
-      slideSeconds: 10,
-      allowedLatenessSeconds: 60,
-      retentionSeconds: 3600,
-    };
-    expect(await readCounterStats(redis, settings, 'mytopic')).toMatchObject({ accepted: 0, rejected: 1 });
+    expect(await readCounterStats(redis, counterSettings, 'mytopic')).toMatchObject({
+      accepted: 0,
+      rejected: 1,
+    });
   }, 90_000);
 
-  it('top-hashtags answers the API Gateway event, then exits', async () => {
+  it('hashtag-counter counts the local fixture on the local topic, so the dashboard shows it', async () => {
+    const run = await invokeLocal('hashtag-counter', 'local/hashtag-counter.js');
+
+    expectExited(run);
+    const stats = await readCounterStats(redis, counterSettings, tweetsTopic);
+    expect(stats).toMatchObject({ accepted: 3, rejected: 0 });
+  }, 90_000);
+
+  it.each([
+    ['hashtag-counter', 'tests/fixtures/local/hashtag-counter.js'],
+    ['top-hashtags', 'tests/fixtures/http-api/get-top-hashtags.json'],
+  ])(
+    '%s without an event stops at once with one line that names the event file to pass',
+    async (fn, file) => {
+      const run = await invokeLocal(fn, null);
+
+      expect(run.code).not.toBe(0);
+      const line = `${run.stdout}\n${run.stderr}`.split('\n').find((l) => l.startsWith(`${fn} takes `));
+      expect(line).toContain(`--path ${file}`);
+      expect(line).toContain('was given no event');
+    },
+    90_000,
+  );
+
+  it('top-hashtags answers the API Gateway event with what the local fixture counted, then exits', async () => {
     const run = await invokeLocal('top-hashtags', 'http-api/get-top-hashtags.json');
 
     expectExited(run);
     const answer = printedResult(run.stdout) as { statusCode: number; body: string };
     expect(answer.statusCode).toBe(200);
-    expect(JSON.parse(answer.body)).toMatchObject({ topic: tweetsTopic, hashtags: [] });
+    // The counter's local fixture ran above, on this topic, timestamped now: it is the current window.
+    expect(JSON.parse(answer.body)).toMatchObject({
+      topic: tweetsTopic,
+      hashtags: [
+        { rank: 1, hashtag: '#InvokeLocal', count: 2 },
+        { rank: 2, hashtag: '#Spark', count: 1 },
+      ],
+    });
   }, 90_000);
 });

@@ -82,9 +82,6 @@ export function infraSettings(env: NodeJS.ProcessEnv = process.env): InfraSettin
       { name: env.ISS_TOPIC || 'iss-positions', partitions: 1 },
       { name: env.DLQ_TOPIC || `${tweets}.dlq`, partitions: 1 },
       { name: `${env.ISS_TOPIC || 'iss-positions'}.dlq`, partitions: 1 },
-      // The event source mappings' on-failure destinations (kafka://{topic}.failed in serverless.yml's AWS stages).
-      { name: `${tweets}.failed`, partitions: 1 },
-      { name: `${env.ISS_TOPIC || 'iss-positions'}.failed`, partitions: 1 },
     ],
     env: env === process.env ? env : { ...process.env, ...env },
   };

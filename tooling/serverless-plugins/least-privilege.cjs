@@ -2,7 +2,13 @@
 /**
  * One IAM role per function, granting exactly what `custom.leastPrivilege` in serverless.yml says
  * that function reaches: its own log group, the ENI actions Lambda needs inside a VPC, the MSK
- * topics it writes or reads (by topic ARN, never `*`), its consumer group, and the secrets it reads.
+ * topics it writes or reads (by topic ARN, never `*`), its consumer groups, the secrets it reads,
+ * and `s3:PutObject` under one bucket prefix (`s3PutPrefix`: the archiver's lake, nothing else of S3).
+ *
+ * `kafkaRead` is one `{ topic, group }` or a list of them (one per event source mapping); with
+ * `rebuild: true` the function may also rebuild lost state from that topic (state/windows/rebuild.ts):
+ * it reads the topic without a group (ReadData, which it has) and commits the marker group
+ * `<group>.counted` (lib/kafka-partition-log.ts), an exact group ARN.
  *
  * Why a plugin: MSK topic and group ARNs are derived from the cluster ARN
  * (`...:cluster/<name>/<uuid>` -> `...:topic/<name>/<uuid>/<topic>`), a string operation that
@@ -62,8 +68,9 @@ function statementsFor({ functionName, access, settings, inVpc }) {
     },
   ];
   const writes = access.kafkaWrite ?? [];
-  const read = access.kafkaRead;
-  const usesKafka = writes.length > 0 || Boolean(read);
+  const reads = access.kafkaRead ? [access.kafkaRead].flat() : [];
+  const read = reads.length > 0;
+  const usesKafka = writes.length > 0 || read;
   if (inVpc) {
     statements.push({
       Sid: 'AttachToVpc',
@@ -104,19 +111,36 @@ function statementsFor({ functionName, access, settings, inVpc }) {
       });
     }
     if (read) {
+      const one = (arns) => (arns.length === 1 ? arns[0] : arns);
       statements.push({
         Sid: 'ReadOwnTopic',
         Effect: 'Allow',
         Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-        Resource: topicArn(read.topic),
+        Resource: one([...new Set(reads.map((r) => topicArn(r.topic)))]),
       });
       statements.push({
         Sid: 'OwnConsumerGroup',
         Effect: 'Allow',
         Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-        Resource: groupArn(read.group),
+        Resource: one([...new Set(reads.map((r) => groupArn(r.group)))]),
       });
+      const rebuilds = reads.filter((r) => r.rebuild === true);
+      if (rebuilds.length > 0) {
+        statements.push({
+          Sid: 'RebuildMarkerGroup',
+          Effect: 'Allow',
+          // Commit where counting started (AlterGroup: join, commit, leave); read it (DescribeGroup).
+          Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+          Resource: one(rebuilds.map((r) => groupArn(`${r.group}.counted`))),
+        });
+      }
     }
+  }
+  const lake = s3PutResource(access.s3PutPrefix);
+  if (lake) {
+    // Write only: a redelivered batch overwrites its own file (same name), so the archiver never
+    // needs to read, list or delete. SSE-S3 needs no KMS permission.
+    statements.push({ Sid: 'WriteLakeObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: lake });
   }
   const secrets = [];
   if (access.redis && settings.redisAuthSecretArn) secrets.push(settings.redisAuthSecretArn);
@@ -132,6 +156,20 @@ function statementsFor({ functionName, access, settings, inVpc }) {
     });
   }
   return statements;
+}
+
+/**
+ * `arn:<partition>:s3:::<bucket>/<prefix>/*` for `{ bucket, prefix }`, or null when the bucket is
+ * empty (a folder lake). `bucket` is a name or a CloudFormation reference (`!Ref LakeBucket`).
+ */
+function s3PutResource(target) {
+  if (!target || target.bucket === '' || target.bucket === undefined || target.bucket === null) return null;
+  const prefix = String(target.prefix ?? '').replace(/^\/+|\/+$/g, '');
+  if (prefix === '')
+    throw new Error('least-privilege: s3PutPrefix needs a non-empty prefix (never the whole bucket)');
+  return {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', target.bucket, `/${prefix}/*`]],
+  };
 }
 
 class LeastPrivilegePlugin {
@@ -190,3 +228,4 @@ class LeastPrivilegePlugin {
 module.exports = LeastPrivilegePlugin;
 module.exports.statementsFor = statementsFor;
 module.exports.parseClusterArn = parseClusterArn;
+module.exports.s3PutResource = s3PutResource;
