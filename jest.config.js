@@ -1,6 +1,6 @@
 /**
- * Three tiers (see README, "Tests"): unit needs no services; integration and e2e talk to the
- * real Kafka broker and Redis server, which the global setup starts through tooling/infra/cli.ts
+ * Four projects (see README, "Tests"): unit needs no services; integration, e2e and faults talk to
+ * the real Kafka broker and Redis server, which the global setup starts through tooling/infra/
  * when they are not already up (and stops again afterwards only if it started them).
  */
 
