@@ -1,3 +1,4 @@
+// Over 300 lines: one benchmark script: the fixed-rate runs and the ramp share the pipeline, producer, poller and report.
 /**
  * End-to-end latency of the local pipeline: from a tweet's produce to its count being visible
  * through GET /top-hashtags, with everything real (npm start: Kafka, the event-source emulator,

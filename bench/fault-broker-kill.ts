@@ -12,7 +12,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import pWaitFor from 'p-wait-for';
 import { startPipeline } from '../tests/e2e/pipeline-harness.ts';
 import {
   appliedTotal,
@@ -21,6 +20,8 @@ import {
   countTopic,
   figuresTable,
   SteadyProducer,
+  secondsToResume,
+  secondsUntil,
 } from '../tests/faults/fault-harness.ts';
 import { privateInfraSettings, removePrivateInfra } from '../tests/support/private-infra.ts';
 import { infraUp } from '../tooling/infra/infra.ts';
@@ -61,33 +62,18 @@ try {
   await new Promise((r) => setTimeout(r, 2_000));
   await infraUp(settings, say);
   const cleared = Date.now();
-  let resumeSeconds: number | null = null;
-  const threshold = Math.max(before, await appliedTotal(reader, keyPrefix, topic, consumerGroupId));
-  await pWaitFor(async () => (await appliedTotal(reader, keyPrefix, topic, consumerGroupId)) > threshold, {
-    interval: 100,
-    timeout: 120_000,
-  }).then(
-    () => {
-      resumeSeconds = (Date.now() - cleared) / 1000;
-    },
-    () => undefined,
-  );
+  const resumeSeconds = await secondsToResume(reader, pipeline, before, cleared, 120_000);
   await streaming;
   const ended = Date.now();
   const expected = await countTopic(topic, brokers);
   let diff = { lost: 0, doubled: 0 };
-  let exactSeconds: number | null = null;
-  await pWaitFor(
+  const exactSeconds = await secondsUntil(
     async () => {
       diff = compare(expected.counts, await countsInRedis(reader, keyPrefix, topic));
       return diff.lost === 0 && diff.doubled === 0;
     },
-    { interval: 250, timeout: 120_000 },
-  ).then(
-    () => {
-      exactSeconds = (Date.now() - ended) / 1000;
-    },
-    () => undefined,
+    ended,
+    { intervalMs: 250, timeoutMs: 120_000 },
   );
   await producer.close();
   const row = {

@@ -1,3 +1,4 @@
+// Over 300 lines: the fault tier's few tools (private redis-server, steady producer, independent counts, figures table) in the one module its tests and benches import.
 /**
  * What the fault tier needs around a real pipeline (`npm start`, tests/e2e/pipeline-harness.ts):
  * a PRIVATE redis-server (AOF on, its own folder and port: the shared 6379 is never paused or
@@ -315,6 +316,40 @@ export async function appliedTotal(
   } catch {
     return -1;
   }
+}
+
+/**
+ * Polls `check` every `intervalMs` until it holds: the seconds from `fromMs` until it did, or null
+ * when it did not within `timeoutMs` (a figure the table shows as missing, not a failed run).
+ */
+export async function secondsUntil(
+  check: () => Promise<boolean>,
+  fromMs: number,
+  { intervalMs, timeoutMs }: { intervalMs: number; timeoutMs: number },
+): Promise<number | null> {
+  try {
+    await pWaitFor(check, { interval: intervalMs, timeout: timeoutMs });
+    return (Date.now() - fromMs) / 1000;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Seconds from `clearedMs` until counting goes on again: the applied offsets pass both `before`
+ * (read before the fault) and where the fault left them (a restart from the AOF may already hold
+ * writes made after `before` was read). Null when they did not within `timeoutMs`.
+ */
+export async function secondsToResume(
+  redis: Redis,
+  run: { readonly keyPrefix: string; readonly topic: string; readonly consumerGroupId: string },
+  before: number,
+  clearedMs: number,
+  timeoutMs: number,
+): Promise<number | null> {
+  const applied = () => appliedTotal(redis, run.keyPrefix, run.topic, run.consumerGroupId);
+  const threshold = Math.max(before, await applied());
+  return secondsUntil(async () => (await applied()) > threshold, clearedMs, { intervalMs: 100, timeoutMs });
 }
 
 /** One fault run's figures, as the tier prints them. */

@@ -12,7 +12,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import pWaitFor from 'p-wait-for';
 import { cleanUp, type Pipeline, startPipeline } from '../e2e/pipeline-harness.ts';
 import {
   appliedTotal,
@@ -24,6 +23,8 @@ import {
   killProcessGroupServing,
   PrivateRedis,
   SteadyProducer,
+  secondsToResume,
+  secondsUntil,
 } from './fault-harness.ts';
 
 const RATE = 1_000;
@@ -86,35 +87,18 @@ async function run(fault: string, inject: () => Promise<void>): Promise<FaultFig
   const started = Date.now();
   await inject();
   const cleared = Date.now();
-  // Counting again = the applied offsets pass both where they were before the fault and where the
-  // fault left them (a restart from the AOF may already hold writes made after `before` was read).
-  const threshold = Math.max(before, await appliedTotal(reader, keyPrefix, topic, consumerGroupId));
-  let resumeSeconds: number | null = null;
-  await pWaitFor(async () => (await appliedTotal(reader, keyPrefix, topic, consumerGroupId)) > threshold, {
-    interval: 100,
-    timeout: 60_000,
-  }).then(
-    () => {
-      resumeSeconds = (Date.now() - cleared) / 1000;
-    },
-    () => undefined,
-  );
+  const resumeSeconds = await secondsToResume(reader, names, before, cleared, 60_000);
   await streaming;
   const ended = Date.now();
   const expected = await countTopic(topic);
-  let exactSeconds: number | null = null;
   let diff = { lost: 0, doubled: 0 };
-  await pWaitFor(
+  const exactSeconds = await secondsUntil(
     async () => {
       diff = compare(expected.counts, await countsInRedis(reader, keyPrefix, topic).catch(() => new Map()));
       return diff.lost === 0 && diff.doubled === 0;
     },
-    { interval: 250, timeout: 60_000 },
-  ).then(
-    () => {
-      exactSeconds = (Date.now() - ended) / 1000;
-    },
-    () => undefined,
+    ended,
+    { intervalMs: 250, timeoutMs: 60_000 },
   );
   const row = {
     fault,

@@ -1,3 +1,4 @@
+// Over 300 lines: one property test; most of it is the independent reference model and the generators it is checked against.
 /**
  * Property: for any sequence of batches over any partitions, offsets (with gaps), event times,
  * spellings, bad records and redeliveries (Lambda re-sends whole batches, possibly cut

@@ -5,21 +5,18 @@
  * serverless offline); everything Kafka is real.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { infraSettings } from '../../tooling/infra/infra.ts';
-import { KafkaEventSourceEmulator } from '../../tooling/offline-kafka/emulator.ts';
+import { type EmulatorOptions, KafkaEventSourceEmulator } from '../../tooling/offline-kafka/emulator.ts';
 import type { KafkaLambdaEvent } from '../../tooling/offline-kafka/event-shape.ts';
 import { DEFAULT_ERROR_HANDLING, type EventSourceMapping } from '../../tooling/offline-kafka/sources.ts';
+import {
+  brokers,
+  emulatorKafka,
+  quietLog as quiet,
+  suiteBroker,
+  waitFor,
+} from '../support/emulator-broker.ts';
 
-const settings = infraSettings();
-const brokers = [`${settings.host}:${settings.kafkaPort}`];
-const kafka = new Kafka({ clientId: 'emulator-test', brokers, logLevel: logLevel.NOTHING });
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+const kafka = emulatorKafka('emulator-test');
 
 interface Invocation {
   readonly event: KafkaLambdaEvent;
@@ -74,23 +71,24 @@ function recorder(fail: (event: KafkaLambdaEvent, calls: number) => boolean = ()
   return { invoke, invocations, delivered, overlapping: () => overlapping };
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** An emulator for the one mapping `m`, invoking the recorder `fn`. */
+function emulatorFor(m: EventSourceMapping, fn: { invoke: EmulatorOptions['invoke'] }) {
+  return new KafkaEventSourceEmulator({ mappings: [m], invoke: fn.invoke, log: quiet });
+}
+
+/** A recorder and a started emulator feeding it the one mapping `m`. */
+async function startedWithRecorder(m: EventSourceMapping) {
+  const fn = recorder();
+  const emulator = emulatorFor(m, fn);
+  await emulator.start();
+  return { fn, emulator };
 }
 
 describe('Kafka event-source emulator (real broker)', () => {
-  const admin = kafka.admin();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  const topics: string[] = [];
+  const { admin, producer, createTopic } = suiteBroker(kafka, 'emulator-test');
 
   async function topicWith(count: number, partitions = 3): Promise<string> {
-    const topic = `emulator-test-${randomUUID()}`;
-    topics.push(topic);
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+    const topic = await createTopic(partitions);
     await produce(topic, 0, count, partitions);
     return topic;
   }
@@ -112,24 +110,11 @@ describe('Kafka event-source emulator (real broker)', () => {
     return Object.fromEntries((offsets?.partitions ?? []).map((p) => [p.partition, p.offset]));
   }
 
-  beforeAll(async () => {
-    await admin.connect();
-    await producer.connect();
-  });
-
-  afterAll(async () => {
-    await producer.disconnect();
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.disconnect();
-  });
-
   it('delivers every record once, per partition in offset order, one batch at a time, in the AWS shape', async () => {
     const topic = await topicWith(150);
     const m = mapping(topic);
-    const fn = recorder();
-    const emulator = new KafkaEventSourceEmulator({ mappings: [m], invoke: fn.invoke, log: quiet });
+    const { fn, emulator } = await startedWithRecorder(m);
 
-    await emulator.start();
     await waitFor(() => fn.delivered().length >= 150);
     await waitFor(async () =>
       Object.values(await committed(m.consumerGroupId, topic)).every((o) => o === '50'),
@@ -199,16 +184,12 @@ describe('Kafka event-source emulator (real broker)', () => {
   it('resumes after a restart from the committed offsets: nothing again, nothing skipped', async () => {
     const topic = await topicWith(40);
     const m = mapping(topic);
-    const first = recorder();
-    const one = new KafkaEventSourceEmulator({ mappings: [m], invoke: first.invoke, log: quiet });
-    await one.start();
+    const { fn: first, emulator: one } = await startedWithRecorder(m);
     await waitFor(() => first.delivered().length >= 40);
     await one.stop();
 
     await produce(topic, 40, 20);
-    const second = recorder();
-    const two = new KafkaEventSourceEmulator({ mappings: [m], invoke: second.invoke, log: quiet });
-    await two.start();
+    const { fn: second, emulator: two } = await startedWithRecorder(m);
     await waitFor(() => second.delivered().length >= 20);
     await new Promise((r) => setTimeout(r, 500));
     await two.stop();
@@ -224,10 +205,8 @@ describe('Kafka event-source emulator (real broker)', () => {
   it('starts at the end of the topic with LATEST when the group has no offsets', async () => {
     const topic = await topicWith(25);
     const m = mapping(topic, { startingPosition: 'LATEST' });
-    const fn = recorder();
-    const emulator = new KafkaEventSourceEmulator({ mappings: [m], invoke: fn.invoke, log: quiet });
+    const { fn, emulator } = await startedWithRecorder(m);
 
-    await emulator.start();
     await waitFor(() => emulator.stats()[0]?.assignedPartitions.length === 3);
     await new Promise((r) => setTimeout(r, 1000));
     await produce(topic, 25, 6);
@@ -268,8 +247,8 @@ describe('Kafka event-source emulator (real broker)', () => {
     const topic = await topicWith(60);
     const m = mapping(topic, { batchSize: 10, batchingWindowMs: 50 });
     const fn = recorder();
-    const a = new KafkaEventSourceEmulator({ mappings: [m], invoke: fn.invoke, log: quiet });
-    const b = new KafkaEventSourceEmulator({ mappings: [m], invoke: fn.invoke, log: quiet });
+    const a = emulatorFor(m, fn);
+    const b = emulatorFor(m, fn);
 
     await a.start();
     await produce(topic, 60, 30);

@@ -5,22 +5,14 @@
  * that fails on a poison record; everything Kafka is real.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import { infraSettings } from '../../tooling/infra/infra.ts';
-import { KafkaEventSourceEmulator } from '../../tooling/offline-kafka/emulator.ts';
+import { type EmulatorOptions, KafkaEventSourceEmulator } from '../../tooling/offline-kafka/emulator.ts';
 import type { KafkaLambdaEvent, KafkaLambdaRecord } from '../../tooling/offline-kafka/event-shape.ts';
 import { FunctionInvocationError } from '../../tooling/offline-kafka/invoker.ts';
 import { type EventSourceMapping, eventSourceMappings } from '../../tooling/offline-kafka/sources.ts';
+import { brokers, emulatorKafka, quietLog, suiteBroker, waitFor } from '../support/emulator-broker.ts';
+import { readMessages } from '../support/kafka-read.ts';
 
-const settings = infraSettings();
-const brokers = [`${settings.host}:${settings.kafkaPort}`];
-const kafka = new Kafka({ clientId: 'emulator-errors-test', brokers, logLevel: logLevel.NOTHING });
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+const kafka = emulatorKafka('emulator-errors-test');
 const fastRetry = { initialDelayMs: 10, maxDelayMs: 50, maxAttempts: Number.POSITIVE_INFINITY };
 
 /** The mapping as sources.ts reads it from serverless.yml: a kafka event plus its CloudFormation extras. */
@@ -68,68 +60,66 @@ function poisonSensitive() {
   return { invoke, calls, delivered };
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('emulator error handling and filters (real broker)', () => {
-  const admin = kafka.admin();
-  const producer = kafka.producer();
-  const topics: string[] = [];
-
-  async function topic(partitions = 1): Promise<string> {
-    const name = `emulator-errors-${randomUUID()}`;
-    topics.push(name);
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: partitions }] });
-    return name;
-  }
+  const { admin, producer, createTopic } = suiteBroker(kafka, 'emulator-errors');
+  const topic = () => createTopic(1);
 
   async function committed(m: EventSourceMapping): Promise<string | undefined> {
     const [offsets] = await admin.fetchOffsets({ groupId: m.consumerGroupId, topics: [m.topic] });
     return offsets?.partitions[0]?.offset;
   }
 
-  /** Everything on `name` from the beginning, read by a throwaway consumer. */
-  async function readAll(name: string, expected: number) {
-    const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
-    const seen: Array<{ key: string | undefined; value: string }> = [];
-    await consumer.connect();
-    await consumer.subscribe({ topics: [name], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.push({ key: message.key?.toString(), value: message.value?.toString() ?? '' });
-      },
-    });
-    await waitFor(() => seen.length >= expected);
-    await consumer.disconnect();
-    return seen;
+  /** The first `expected` records on `name`, read from the beginning by a throwaway consumer. */
+  const readAll = (name: string, expected: number) =>
+    readMessages(
+      kafka,
+      name,
+      expected,
+      ({ message }) => ({
+        key: message.key?.toString(),
+        value: message.value?.toString() ?? '',
+      }),
+      { timeoutMs: 30_000 },
+    );
+
+  /** A source topic and an on-failure topic, with the DestinationConfig that points at the latter. */
+  async function sourceAndDestination() {
+    const source = await topic();
+    const failed = await topic();
+    return {
+      source,
+      failed,
+      onFailure: { DestinationConfig: { OnFailure: { Destination: `kafka://${failed}` } } },
+    };
   }
 
-  beforeAll(async () => {
-    await admin.connect();
-    await producer.connect();
-  });
-
-  afterAll(async () => {
-    await producer.disconnect();
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  /**
+   * Runs the emulator on `m` with a poison-sensitive function until the group has committed
+   * `offset`; the caller stops it (after more steps, if any).
+   */
+  async function runUntilCommitted(
+    m: EventSourceMapping,
+    offset: string,
+    options: Partial<EmulatorOptions> = {},
+  ) {
+    const fn = poisonSensitive();
+    const emulator = new KafkaEventSourceEmulator({
+      mappings: [m],
+      invoke: fn.invoke,
+      log: quietLog,
+      retry: fastRetry,
+      ...options,
+    });
+    await emulator.start();
+    await waitFor(async () => (await committed(m)) === offset);
+    return { fn, emulator };
+  }
 
   // https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html (MaximumRetryAttempts)
   // https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html (record format, partition key)
   it('sends a poison record to the on-failure topic with the documented metadata after its retries, and moves on', async () => {
-    const source = await topic();
-    const failed = await topic();
-    const m = mappingWith(
-      source,
-      { batchSize: 1 },
-      { MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: `kafka://${failed}` } } },
-    );
+    const { source, failed, onFailure } = await sourceAndDestination();
+    const m = mappingWith(source, { batchSize: 1 }, { MaximumRetryAttempts: 2, ...onFailure });
     await producer.send({
       topic: source,
       messages: [
@@ -138,16 +128,7 @@ describe('emulator error handling and filters (real broker)', () => {
         { key: 'b', value: 'good 2' },
       ],
     });
-    const fn = poisonSensitive();
-    const emulator = new KafkaEventSourceEmulator({
-      mappings: [m],
-      invoke: fn.invoke,
-      log: quiet,
-      retry: fastRetry,
-    });
-
-    await emulator.start();
-    await waitFor(async () => (await committed(m)) === '3');
+    const { fn, emulator } = await runUntilCommitted(m, '3');
     await emulator.stop();
     const [written] = await readAll(failed, 1);
 
@@ -181,33 +162,20 @@ describe('emulator error handling and filters (real broker)', () => {
 
   // https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html (split batch on error)
   it('isolates one poison record in a batch of 1,000 in at most ⌈log2 1000⌉ + 1 splits, keeping partition order', async () => {
-    const source = await topic();
-    const failed = await topic();
+    const { source, failed, onFailure } = await sourceAndDestination();
     const m = mappingWith(
       source,
       { batchSize: 1000, maximumBatchingWindow: 2 },
-      {
-        BisectBatchOnFunctionError: true,
-        MaximumRetryAttempts: 1,
-        DestinationConfig: { OnFailure: { Destination: `kafka://${failed}` } },
-      },
+      { BisectBatchOnFunctionError: true, MaximumRetryAttempts: 1, ...onFailure },
     );
     await producer.send({
       topic: source,
       messages: Array.from({ length: 1000 }, (_, i) => ({ value: i === 613 ? 'poison' : `good ${i}` })),
     });
-    const fn = poisonSensitive();
     const splits: number[] = [];
-    const emulator = new KafkaEventSourceEmulator({
-      mappings: [m],
-      invoke: fn.invoke,
-      log: quiet,
-      retry: fastRetry,
+    const { fn, emulator } = await runUntilCommitted(m, '1000', {
       onBatch: (_m, outcome) => splits.push(outcome.splits),
     });
-
-    await emulator.start();
-    await waitFor(async () => (await committed(m)) === '1000');
     await emulator.stop();
     const written = await readAll(failed, 1);
 
@@ -236,16 +204,7 @@ describe('emulator error handling and filters (real broker)', () => {
         value: JSON.stringify({ n: i, lang: i % 3 === 0 ? 'es' : 'en' }),
       })),
     });
-    const fn = poisonSensitive();
-    const emulator = new KafkaEventSourceEmulator({
-      mappings: [m],
-      invoke: fn.invoke,
-      log: quiet,
-      retry: fastRetry,
-    });
-
-    await emulator.start();
-    await waitFor(async () => (await committed(m)) === '60');
+    const { fn, emulator } = await runUntilCommitted(m, '60');
     // Only filtered records after this: they are committed without an invocation.
     const callsBefore = fn.calls.length;
     await producer.send({ topic: source, messages: [{ value: JSON.stringify({ n: 60, lang: 'en' }) }] });
@@ -263,16 +222,7 @@ describe('emulator error handling and filters (real broker)', () => {
     const source = await topic();
     const m = mappingWith(source, { batchSize: 1 }, { MaximumRetryAttempts: 0 });
     await producer.send({ topic: source, messages: [{ value: 'poison' }, { value: 'good 1' }] });
-    const fn = poisonSensitive();
-    const emulator = new KafkaEventSourceEmulator({
-      mappings: [m],
-      invoke: fn.invoke,
-      log: quiet,
-      retry: fastRetry,
-    });
-
-    await emulator.start();
-    await waitFor(async () => (await committed(m)) === '2');
+    const { fn, emulator } = await runUntilCommitted(m, '2');
     await emulator.stop();
 
     expect(fn.calls.map((c) => c.map(textOf))).toEqual([['poison'], ['good 1']]);
@@ -280,15 +230,11 @@ describe('emulator error handling and filters (real broker)', () => {
 
   // https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html (maximum record age)
   it('sends records older than MaximumRecordAgeInSeconds to the destination without invoking the function', async () => {
-    const source = await topic();
-    const failed = await topic();
+    const { source, failed, onFailure } = await sourceAndDestination();
     const m = mappingWith(
       source,
       { batchSize: 10, maximumBatchingWindow: 0.1 },
-      {
-        MaximumRecordAgeInSeconds: 60,
-        DestinationConfig: { OnFailure: { Destination: `kafka://${failed}` } },
-      },
+      { MaximumRecordAgeInSeconds: 60, ...onFailure },
     );
     await producer.send({
       topic: source,
@@ -297,16 +243,7 @@ describe('emulator error handling and filters (real broker)', () => {
         { value: 'fresh', timestamp: String(Date.now()) },
       ],
     });
-    const fn = poisonSensitive();
-    const emulator = new KafkaEventSourceEmulator({
-      mappings: [m],
-      invoke: fn.invoke,
-      log: quiet,
-      retry: fastRetry,
-    });
-
-    await emulator.start();
-    await waitFor(async () => (await committed(m)) === '2');
+    const { fn, emulator } = await runUntilCommitted(m, '2');
     await emulator.stop();
     const [written] = await readAll(failed, 1);
 
@@ -327,7 +264,7 @@ describe('emulator error handling and filters (real broker)', () => {
     const emulator = new KafkaEventSourceEmulator({
       mappings: [m],
       invoke: async () => undefined,
-      log: quiet,
+      log: quietLog,
     });
 
     await expect(emulator.start()).rejects.toThrow(/no-such-topic-x/);

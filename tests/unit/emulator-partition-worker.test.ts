@@ -1,6 +1,10 @@
 import type { KafkaLambdaEvent } from '../../tooling/offline-kafka/event-shape.ts';
 import type { EmulatorLog, LogFields } from '../../tooling/offline-kafka/log.ts';
-import { type BatchOutcome, PartitionWorker } from '../../tooling/offline-kafka/partition-worker.ts';
+import {
+  type BatchOutcome,
+  PartitionWorker,
+  type PartitionWorkerDeps,
+} from '../../tooling/offline-kafka/partition-worker.ts';
 import { batchRetryPolicy } from '../../tooling/offline-kafka/retry.ts';
 
 const quiet = {
@@ -67,6 +71,41 @@ function harness(
     }
   };
   return { worker, invoked, committed, outcomes, until, maxInFlight: () => maxInFlight };
+}
+
+/** The settings of a worker on `t`/0 with a 10 ms window, for the tests that bring their own invoke. */
+const smallWorker = (maxRecords: number) => ({
+  topic: 't',
+  partition: 0,
+  origin: { kind: 'kafka' as const, bootstrapServers: ['h:1'] },
+  limits: { maxRecords, maxBytes: 6 * 1024 * 1024, windowMs: 10 },
+  retryPolicy: fastRetry,
+  log: quiet,
+});
+
+/**
+ * A worker of two-record batches whose invocation hangs until the worker aborts it: the first
+ * one only (later ones succeed), or every one.
+ */
+function hangingWorker(
+  extra: Pick<PartitionWorkerDeps, 'invokeTimeoutMs' | 'stopGraceMs'> = {},
+  hangs: 'first' | 'always' = 'first',
+) {
+  const calls: number[] = [];
+  const committed: string[] = [];
+  const worker = new PartitionWorker({
+    ...smallWorker(2),
+    invoke: (_event, signal) => {
+      calls.push(Date.now());
+      if (hangs === 'first' && calls.length > 1) return Promise.resolve();
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    },
+    commit: async (next) => {
+      committed.push(next);
+    },
+    ...extra,
+  });
+  return { worker, calls, committed };
 }
 
 describe('partition worker', () => {
@@ -178,25 +217,7 @@ describe('partition worker', () => {
   });
 
   it('counts an invocation that outlives the function timeout as failed, and retries the batch', async () => {
-    const calls: number[] = [];
-    const committed: string[] = [];
-    const worker = new PartitionWorker({
-      topic: 't',
-      partition: 0,
-      origin: { kind: 'kafka', bootstrapServers: ['h:1'] },
-      limits: { maxRecords: 2, maxBytes: 6 * 1024 * 1024, windowMs: 10 },
-      retryPolicy: fastRetry,
-      log: quiet,
-      invokeTimeoutMs: 50,
-      invoke: (_event, signal) => {
-        calls.push(Date.now());
-        if (calls.length > 1) return Promise.resolve();
-        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
-      },
-      commit: async (next) => {
-        committed.push(next);
-      },
-    });
+    const { worker, calls, committed } = hangingWorker({ invokeTimeoutMs: 50 });
 
     worker.push(messages(0, 2));
     await new Promise((r) => setTimeout(r, 300));
@@ -207,24 +228,7 @@ describe('partition worker', () => {
   });
 
   it('retries at once an invocation abandoned because the function runtime was replaced', async () => {
-    const calls: number[] = [];
-    const committed: string[] = [];
-    const worker = new PartitionWorker({
-      topic: 't',
-      partition: 0,
-      origin: { kind: 'kafka', bootstrapServers: ['h:1'] },
-      limits: { maxRecords: 2, maxBytes: 6 * 1024 * 1024, windowMs: 10 },
-      retryPolicy: fastRetry,
-      log: quiet,
-      invoke: (_event, signal) => {
-        calls.push(Date.now());
-        if (calls.length > 1) return Promise.resolve();
-        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
-      },
-      commit: async (next) => {
-        committed.push(next);
-      },
-    });
+    const { worker, calls, committed } = hangingWorker();
     worker.push(messages(0, 2));
     await new Promise((r) => setTimeout(r, 50));
 
@@ -237,21 +241,7 @@ describe('partition worker', () => {
   });
 
   it('abandons a hanging invocation once the stop grace has passed, leaving its batch uncommitted', async () => {
-    const committed: string[] = [];
-    const worker = new PartitionWorker({
-      topic: 't',
-      partition: 0,
-      origin: { kind: 'kafka', bootstrapServers: ['h:1'] },
-      limits: { maxRecords: 2, maxBytes: 6 * 1024 * 1024, windowMs: 10 },
-      retryPolicy: fastRetry,
-      log: quiet,
-      stopGraceMs: 100,
-      invoke: (_event, signal) =>
-        new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
-      commit: async (next) => {
-        committed.push(next);
-      },
-    });
+    const { worker, committed } = hangingWorker({ stopGraceMs: 100 }, 'always');
     worker.push(messages(0, 2));
     await new Promise((r) => setTimeout(r, 50));
     const started = Date.now();
@@ -267,12 +257,7 @@ describe('partition worker', () => {
     const invoked: number[][] = [];
     const worker = new PartitionWorker(
       {
-        topic: 't',
-        partition: 0,
-        origin: { kind: 'kafka', bootstrapServers: ['h:1'] },
-        limits: { maxRecords: 100, maxBytes: 6 * 1024 * 1024, windowMs: 10 },
-        retryPolicy: fastRetry,
-        log: quiet,
+        ...smallWorker(100),
         invoke: async (event) => {
           invoked.push(offsetsOf(event));
         },

@@ -154,24 +154,20 @@ describe('event source mappings from serverless.yml', () => {
   // https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
   describe('custom.eventSourceMappings, as the deployed template has them', () => {
     const counter = { counter: [{ kafka: { topic: 'tweets', bootstrapServers: '127.0.0.1:9092' } }] };
+    /** The counter's mappings with these CloudFormation properties. */
+    const counterWith = (properties: Record<string, unknown>) =>
+      eventSourceMappings(service(counter, { counter: properties }), 'svc', 'dev', defaults);
 
     it('reads retries, record age, bisect, the kafka:// destination and the batching overrides', () => {
-      const [mapping] = eventSourceMappings(
-        service(counter, {
-          counter: {
-            MaximumRetryAttempts: 2,
-            MaximumRecordAgeInSeconds: 60,
-            BisectBatchOnFunctionError: true,
-            DestinationConfig: { OnFailure: { Destination: 'kafka://tweets.failed' } },
-            ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 2 },
-            MaximumBatchingWindowInSeconds: 0,
-            MetricsConfig: { Metrics: ['EventCount'] },
-          },
-        }),
-        'svc',
-        'dev',
-        defaults,
-      );
+      const [mapping] = counterWith({
+        MaximumRetryAttempts: 2,
+        MaximumRecordAgeInSeconds: 60,
+        BisectBatchOnFunctionError: true,
+        DestinationConfig: { OnFailure: { Destination: 'kafka://tweets.failed' } },
+        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 2 },
+        MaximumBatchingWindowInSeconds: 0,
+        MetricsConfig: { Metrics: ['EventCount'] },
+      });
 
       expect(mapping?.errorHandling).toEqual({
         maximumRetryAttempts: 2,
@@ -211,31 +207,17 @@ describe('event source mappings from serverless.yml', () => {
 
     // https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html
     it('caps infinite retries at 10 when an on-failure destination is set, as AWS does', () => {
-      const [mapping] = eventSourceMappings(
-        service(counter, {
-          counter: {
-            MaximumRetryAttempts: -1,
-            DestinationConfig: { OnFailure: { Destination: 'kafka://tweets.failed' } },
-          },
-        }),
-        'svc',
-        'dev',
-        defaults,
-      );
+      const [mapping] = counterWith({
+        MaximumRetryAttempts: -1,
+        DestinationConfig: { OnFailure: { Destination: 'kafka://tweets.failed' } },
+      });
 
       expect(mapping?.errorHandling.maximumRetryAttempts).toBe(10);
     });
 
     it('fails at start naming a setting the emulator does not implement', () => {
       const read = () =>
-        eventSourceMappings(
-          service(counter, {
-            counter: { FunctionResponseTypes: ['ReportBatchItemFailures'], TumblingWindowInSeconds: 5 },
-          }),
-          'svc',
-          'dev',
-          defaults,
-        );
+        counterWith({ FunctionResponseTypes: ['ReportBatchItemFailures'], TumblingWindowInSeconds: 5 });
 
       expect(read).toThrow(EventSourceConfigError);
       expect(read).toThrow(/FunctionResponseTypes/);
@@ -244,23 +226,9 @@ describe('event source mappings from serverless.yml', () => {
 
     it('fails at start for a destination that is not a Kafka topic, or is the source topic itself', () => {
       const sqs = () =>
-        eventSourceMappings(
-          service(counter, {
-            counter: { DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:eu-west-1:1:q' } } },
-          }),
-          'svc',
-          'dev',
-          defaults,
-        );
+        counterWith({ DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:eu-west-1:1:q' } } });
       const itself = () =>
-        eventSourceMappings(
-          service(counter, {
-            counter: { DestinationConfig: { OnFailure: { Destination: 'kafka://tweets' } } },
-          }),
-          'svc',
-          'dev',
-          defaults,
-        );
+        counterWith({ DestinationConfig: { OnFailure: { Destination: 'kafka://tweets' } } });
 
       expect(sqs).toThrow(/kafka:\/\/<topic>/);
       expect(itself).toThrow(/is the source topic itself/);
@@ -268,23 +236,11 @@ describe('event source mappings from serverless.yml', () => {
 
     // https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
     it('compiles FilterCriteria and fails at start on an operator Lambda does not document', () => {
-      const [mapping] = eventSourceMappings(
-        service(counter, {
-          counter: { FilterCriteria: { Filters: [{ Pattern: '{"value":{"lang":["es"]}}' }] } },
-        }),
-        'svc',
-        'dev',
-        defaults,
-      );
+      const [mapping] = counterWith({
+        FilterCriteria: { Filters: [{ Pattern: '{"value":{"lang":["es"]}}' }] },
+      });
       const bad = () =>
-        eventSourceMappings(
-          service(counter, {
-            counter: { FilterCriteria: { Filters: [{ Pattern: '{"value":{"lang":[{"wildcard":"e*"}]}}' }] } },
-          }),
-          'svc',
-          'dev',
-          defaults,
-        );
+        counterWith({ FilterCriteria: { Filters: [{ Pattern: '{"value":{"lang":[{"wildcard":"e*"}]}}' }] } });
 
       expect(mapping?.filters).toHaveLength(1);
       expect(bad).toThrow(/operator "wildcard"/);

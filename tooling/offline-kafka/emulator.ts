@@ -1,3 +1,4 @@
+// Over 300 lines: one consumer per mapping and its life cycle (connect, rebalance hand-over between workers, pause, lag, stop) share one state; the facade at the end is small.
 /**
  * The Kafka event-source emulator: for each `kafka`/`msk` event of serverless.yml, a kafkajs consumer
  * in the event's consumer group feeds per-partition workers (see partition-worker.ts) that invoke

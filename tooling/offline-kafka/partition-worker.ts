@@ -1,3 +1,4 @@
+// Over 300 lines: one partition's delivery loop (buffer, batch, retry, bisect, destination, commit) shares the state of its one batch in flight; split, its halves would pass that state back and forth.
 /**
  * One topic-partition's delivery loop, as AWS's event source mapping runs it: records buffered in
  * offset order (those no filter lets through are skipped, and committed with what follows); one

@@ -1,3 +1,4 @@
+// Over 300 lines: the zod schemas of the kafka/msk event and of the CloudFormation mapping properties, with AWS's limits, beside the one reader that merges them.
 /**
  * The Kafka event source mappings declared in serverless.yml (`kafka` and `msk` events), read from
  * the resolved service definition: the one list of functions, topics and batching settings, plus
@@ -98,6 +99,9 @@ const brokers = z
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((b) => b.trim()).filter((b) => b !== ''))
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1));
 
+// Poller counts: the event (camelCase) and the mapping (CloudFormation) take the same range.
+const pollerCount = z.number().int().min(1).optional();
+
 const common = {
   topic: z.string().min(1),
   batchSize: z.coerce
@@ -118,10 +122,7 @@ const common = {
   enabled: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
   filterPatterns: z.array(z.record(z.string(), z.unknown())).min(1).max(10).optional(),
   provisionedPollerConfig: z
-    .object({
-      minimumPollers: z.number().int().min(1).optional(),
-      maximumPollers: z.number().int().min(1).optional(),
-    })
+    .object({ minimumPollers: pollerCount, maximumPollers: pollerCount })
     .strict()
     .optional(),
   // Accepted because osls compiles them into the template; locally they change nothing.
@@ -162,10 +163,7 @@ const mappingProperties = z
       .strict()
       .optional(),
     ProvisionedPollerConfig: z
-      .object({
-        MinimumPollers: z.number().int().min(1).optional(),
-        MaximumPollers: z.number().int().min(1).optional(),
-      })
+      .object({ MinimumPollers: pollerCount, MaximumPollers: pollerCount })
       .strict()
       .optional(),
     BatchSize: z.number().int().min(1).max(AWS_KAFKA_LIMITS.maxBatchSize).optional(),
