@@ -186,7 +186,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     if (!child.pid) return;
     for (const p of descendants(child.pid)) seen.set(p.pid, { start: p.start, command: p.command });
   };
-  const sampler = setInterval(sample, 250);
+  // Only watches: a run nobody stopped must not keep the test process alive.
+  const sampler = setInterval(sample, 250).unref();
 
   const apiBase = `http://127.0.0.1:${httpPort}`;
   const stop = async (): Promise<StopResult> => {
@@ -227,7 +228,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const killStart = async (withinMs: number): Promise<KillResult> => {
     sample();
     const start = [...seen.entries()].find(
-      ([pid, p]) => p.command.includes('tooling/start/main.ts') && alive(pid, p.start),
+      // The node process itself, not the `sh -c` npm runs it through (its command line names the file too).
+      ([pid, p]) =>
+        /^\S*node\s/.test(p.command) && p.command.includes('tooling/start/main.ts') && alive(pid, p.start),
     );
     if (!start) throw new Error(`no tooling/start process under npm start:\n${output}`);
     process.kill(start[0], 'SIGKILL');

@@ -169,6 +169,8 @@ describe('faults mid-stream lose nothing and double nothing', () => {
     expectClean(
       await run('`npm start` SIGKILL (its process group), restarted', async () => {
         await killProcessGroupServing(pipeline.httpPort);
+        // Ends the harness's watch of the killed run (it would keep Jest alive) and saves its output.
+        await pipeline.stop();
         pipeline = await startPipeline({ schedules: false, env: pipelineEnv });
       }),
     );
