@@ -283,6 +283,14 @@ async function applyPartition(
         rejected,
       };
     }
+    // The offset went back or vanished (FLUSHALL, a failover, a restart without its data) between
+    // reading it and this step: Redis lost state under this invocation. Re-planning from there
+    // would count this batch on top of nothing; failing it makes the retry rebuild first.
+    if (expected !== null && (result.storedOffset === null || result.storedOffset < expected)) {
+      throw new OffsetConflictError(
+        `${source.topic}-${source.partition}: the applied offset went from ${expected} to ${result.storedOffset ?? 'none'} during this batch (state lost); the retry rebuilds it from Kafka`,
+      );
+    }
     deps.logger?.warn('offset moved under this invocation; re-planning the partition', {
       topicPartition: `${source.topic}-${source.partition}`,
       expectedOffset: expected,
