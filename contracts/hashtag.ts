@@ -17,7 +17,9 @@ export const MAX_HASHTAG_CODE_POINTS = 100;
 
 const BODY_CHAR = String.raw`[\p{L}\p{M}\p{N}\p{Pc}\p{Extended_Pictographic}\p{Emoji_Modifier}\u200D\uFE0F]`;
 // Not preceded by a word character, so `C#` or `a#b` are not hashtags.
-const TAG_IN_TEXT = new RegExp(String.raw`(?<![\p{L}\p{M}\p{N}\p{Pc}&])#(${BODY_CHAR}+)`, 'gu');
+const TAG_IN_TEXT = String.raw`(?<![\p{L}\p{M}\p{N}\p{Pc}&])#(${BODY_CHAR}+)`;
+// Sticky: the tag at lastIndex or nothing (the lookbehind still sees the text before it).
+const TAG_AT = new RegExp(TAG_IN_TEXT, 'uy');
 const WHOLE_TAG = new RegExp(`^#?(${BODY_CHAR}+)$`, 'u');
 
 // Normalising is the costly part of extraction and the same few hundred tags recur: memoise,
@@ -43,21 +45,30 @@ export function parseHashtag(raw: string): Hashtag | null {
 export function hashtagsInText(text: string): Hashtag[] {
   const found: Hashtag[] = [];
   let at = text.indexOf('#');
-  if (at < 0) return found;
-  // The common case without the regex: where the characters around each tag are ASCII, TAG_IN_TEXT
-  // reduces to "a `#` not after [A-Za-z0-9_&], then [A-Za-z0-9_]+". Any non-ASCII character
-  // touching a tag (a letter, a mark, an emoji may be part of it) sends the text to the regex.
+  // TAG_IN_TEXT, one `#` at a time (a tag cannot hold a `#`, so its matches start at the `#`s it
+  // reaches, in order). Where the characters around a tag are ASCII it reduces to "a `#` not after
+  // [A-Za-z0-9_&], then [A-Za-z0-9_]+", checked without the regex; a non-ASCII character touching
+  // the tag (a letter, a mark, an emoji may be part of it) sends that one tag to TAG_AT.
   while (at >= 0) {
     const before = at > 0 ? text.charCodeAt(at - 1) : 0x20;
-    if (before >= 0x80) return hashtagsByRegex(text);
     let end = at + 1;
-    for (; end < text.length; end++) {
+    let ascii = before < 0x80;
+    for (; ascii && end < text.length; end++) {
       const c = text.charCodeAt(end);
-      if (c >= 0x80) return hashtagsByRegex(text);
-      if (!isAsciiWord(c)) break;
+      if (c >= 0x80) ascii = false;
+      else if (!isAsciiWord(c)) break;
     }
-    if (end > at + 1 && !isAsciiWord(before) && before !== 0x26 /* & */) {
-      const tag = parseHashtag(text.slice(at, end));
+    let raw: string | undefined;
+    if (!ascii) {
+      TAG_AT.lastIndex = at;
+      const match = TAG_AT.exec(text);
+      raw = match?.[0];
+      end = at + (raw?.length ?? 1);
+    } else if (end > at + 1 && !isAsciiWord(before) && before !== 0x26 /* & */) {
+      raw = text.slice(at, end);
+    }
+    if (raw !== undefined) {
+      const tag = parseHashtag(raw);
       if (tag !== null && !found.some((t) => t.key === tag.key)) found.push(tag);
     }
     at = text.indexOf('#', end);
@@ -67,15 +78,6 @@ export function hashtagsInText(text: string): Hashtag[] {
 
 function isAsciiWord(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
-}
-
-function hashtagsByRegex(text: string): Hashtag[] {
-  const found: Hashtag[] = [];
-  for (const match of text.matchAll(TAG_IN_TEXT)) {
-    const tag = parseHashtag(match[0]);
-    if (tag !== null && !found.some((t) => t.key === tag.key)) found.push(tag);
-  }
-  return found;
 }
 
 function normalise(raw: string): Hashtag | null {

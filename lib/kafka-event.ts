@@ -99,10 +99,11 @@ export class MalformedEventError extends Error {
  * @throws MalformedEventError when the envelope is not an MSK or self-managed Kafka event.
  */
 export function partitionsOf(event: KafkaEvent): PartitionRecords[] {
-  const envelope = eventSchema.safeParse(event);
-  if (!envelope.success) throw new MalformedEventError(`not a Kafka event: ${envelope.error.message}`);
+  const groups = recordGroupsOf(event);
   const byPartition = new Map<string, PartitionRecords>();
-  for (const [group, records] of Object.entries(envelope.data.records)) {
+  // Records of one partition mostly come in a row: the last one spares the id string and the lookup.
+  let last: PartitionRecords | undefined;
+  for (const [group, records] of groups) {
     for (const raw of records) {
       // The hot path checks the shape by hand (zod costs ~0.5 µs a record here); zod explains a failure.
       if (!isRecordShape(raw)) {
@@ -110,11 +111,15 @@ export function partitionsOf(event: KafkaEvent): PartitionRecords[] {
         throw new MalformedEventError(`malformed record under "${group}": ${problem}`);
       }
       const r = raw;
-      const id = `${r.topic}\u0000${r.partition}`;
-      let partition = byPartition.get(id);
-      if (partition === undefined) {
-        partition = { topic: r.topic, partition: r.partition, records: [] };
-        byPartition.set(id, partition);
+      let partition = last;
+      if (partition === undefined || partition.partition !== r.partition || partition.topic !== r.topic) {
+        const id = `${r.topic}\u0000${r.partition}`;
+        partition = byPartition.get(id);
+        if (partition === undefined) {
+          partition = { topic: r.topic, partition: r.partition, records: [] };
+          byPartition.set(id, partition);
+        }
+        last = partition;
       }
       partition.records.push({
         topic: r.topic,
@@ -134,4 +139,40 @@ export function partitionsOf(event: KafkaEvent): PartitionRecords[] {
   return partitions.sort((a, b) =>
     a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
   );
+}
+
+/**
+ * The `records` groups of a valid envelope, as `eventSchema` would give them. The common envelope
+ * (a plain object of arrays) is checked by hand, without zod copying every array; anything else
+ * goes through zod, which words the error or hands back what it accepted.
+ * @throws MalformedEventError when `eventSchema` rejects the envelope.
+ */
+function recordGroupsOf(event: unknown): Array<[string, readonly unknown[]]> {
+  const groups = plainEnvelopeGroups(event);
+  if (groups !== undefined) return groups;
+  const envelope = eventSchema.safeParse(event);
+  if (!envelope.success) throw new MalformedEventError(`not a Kafka event: ${envelope.error.message}`);
+  return Object.entries(envelope.data.records);
+}
+
+/**
+ * The groups when `event` is an envelope `eventSchema` certainly accepts (a known source, `records`
+ * an object with Object.prototype or none, only string keys, every value an array); else undefined.
+ * Like zod's record, an own `__proto__` key is skipped.
+ */
+function plainEnvelopeGroups(event: unknown): Array<[string, readonly unknown[]]> | undefined {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return undefined;
+  const { eventSource, records } = event as Record<string, unknown>;
+  if (eventSource !== 'aws:kafka' && eventSource !== 'SelfManagedKafka') return undefined;
+  if (typeof records !== 'object' || records === null || Array.isArray(records)) return undefined;
+  const proto: unknown = Object.getPrototypeOf(records);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  if (Object.getOwnPropertySymbols(records).length > 0) return undefined;
+  const groups: Array<[string, readonly unknown[]]> = [];
+  for (const group of Object.keys(records)) {
+    const list: unknown = (records as Record<string, unknown>)[group];
+    if (!Array.isArray(list)) return undefined;
+    if (group !== '__proto__') groups.push([group, list]);
+  }
+  return groups;
 }

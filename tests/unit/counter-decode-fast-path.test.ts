@@ -1,11 +1,18 @@
 /**
- * The decoder's fast paths (contracts/tweet.ts: the producers' exact JSON shape; contracts/hashtag.ts:
- * ASCII hashtags without the regex) give exactly what the general path gives: the same tweet, the
- * same hashtags, the same rejection code and reason, for the common shape and for every near miss.
+ * The decoder's fast paths (contracts/tweet.ts: the producers' exact JSON shape, read from base64
+ * without a UTF-8 decode when it is ASCII; contracts/hashtag.ts: hashtags without the regex where
+ * the characters around them are ASCII) give exactly what the general path gives: the same tweet,
+ * the same hashtags, the same rejection code and reason, for the common shape and every near miss.
  */
 
 import { hashtagsInText, parseHashtag } from '#contracts/hashtag.ts';
-import { type DecodeLimits, decodeTweet, readTweet, tweetSchema } from '#contracts/tweet.ts';
+import {
+  type DecodeLimits,
+  decodeTweet,
+  decodeTweetBase64,
+  readTweet,
+  tweetSchema,
+} from '#contracts/tweet.ts';
 
 const limits: DecodeLimits = { maxValueBytes: 16 * 1024, maxFutureSkewMs: 300_000 };
 
@@ -61,6 +68,12 @@ const shapes = [
   '{ "usuario":"@a","texto":"x","timestamp":1}',
   '{"texto":"x","usuario":"@a","timestamp":1}',
   '{"usuario":"@a","usuario":"@b","texto":"x","timestamp":1}',
+  '{"usuario":"@a","texto":"DEL \u007f is plain in JSON #x","timestamp":1}',
+  '{"usuario":"@a","texto":"#Café","hashtag_principal":null,"timestamp":1733940000}',
+  '{"usuario":"@a","texto":"x","hashtag_principal":nul,"timestamp":1}',
+  '{"usuario":"@a","texto":"x","hashtag_principal":null}',
+  '{"usuario":"@a","texto":"x","timestamp":1,"hashtag_principal":"#p"}',
+  `{"usuario":"${'u'.repeat(512)}","texto":"${'t'.repeat(8192)}","hashtag_principal":"#${'p'.repeat(1023)}","timestamp":1}`,
   `{"usuario":"${'u'.repeat(513)}","texto":"x","timestamp":1}`,
   `{"usuario":"@a","texto":"${'t'.repeat(8193)}","timestamp":1}`,
   `{"usuario":"@a","texto":"x","hashtag_principal":"#${'p'.repeat(1024)}","timestamp":1}`,
@@ -86,6 +99,15 @@ describe('the decoder fast paths', () => {
     }
   });
 
+  it('decodes every shape from base64 (the ASCII path) as from its bytes', () => {
+    for (const text of shapes) {
+      const value = Buffer.from(text, 'utf8');
+      expect(decodeTweetBase64(value.toString('base64'), 1_733_940_000_000, limits)).toEqual(
+        decodeTweet(value, 1_733_940_000_000, limits),
+      );
+    }
+  });
+
   it('finds the same hashtags as the regex in ASCII, mixed and tricky texts', () => {
     const texts = [
       'proyecto sobre #Spark',
@@ -96,6 +118,8 @@ describe('the decoder fast paths', () => {
       '#',
       'no tags here',
       '#ends_with_underscore_ #MiXeD #mixed',
+      '🚀#tag é#x #ok ü#y #z\u0301 &#amp #a&b #Ω',
+      '#tag🚀#next #a\u200d\ufe0f #\ud800x #b\udc00',
     ];
     for (const text of texts) expect(hashtagsInText(text)).toEqual(hashtagsByRegex(text));
   });

@@ -1,5 +1,6 @@
+import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import { type DecodeLimits, decodeTweet, decodeTweetBase64 } from '#contracts/tweet.ts';
-import { partitionsOf } from '#lib/kafka-event.ts';
+import { MalformedEventError, partitionsOf } from '#lib/kafka-event.ts';
 import { kafkaEvent, loadKafkaFixture } from '../fixtures/msk/kafka-events.ts';
 
 const limits: DecodeLimits = { maxValueBytes: 16 * 1024, maxFutureSkewMs: 300_000 };
@@ -82,6 +83,18 @@ describe('decoding a tweet', () => {
         decodeTweet(value, kafkaTs, limits),
       );
     }
+    // Base64 as Buffer reads it but not canonical: line breaks, no padding, the URL alphabet.
+    const tweetBase64 = bytes({ usuario: '@a>', texto: '#Uno?', timestamp: 1 }).toString('base64');
+    for (const variant of [
+      `${tweetBase64.slice(0, 8)}\n${tweetBase64.slice(8)}`,
+      tweetBase64.replace(/=+$/, ''),
+      tweetBase64.replaceAll('+', '-').replaceAll('/', '_'),
+      `${tweetBase64.slice(0, 8)}*${tweetBase64.slice(8)}`,
+    ]) {
+      expect(decodeTweetBase64(variant, kafkaTs, limits)).toEqual(
+        decodeTweet(Buffer.from(variant, 'base64'), kafkaTs, limits),
+      );
+    }
     expect(decodeTweetBase64(null, kafkaTs, limits)).toMatchObject({ code: 'no-value' });
     const big = Buffer.alloc(limits.maxValueBytes + 1, 0x61).toString('base64');
     expect(decodeTweetBase64(big, kafkaTs, limits)).toMatchObject({ code: 'too-large' });
@@ -135,6 +148,40 @@ describe('reading the Lambda Kafka event', () => {
       [0, [5]],
       [2, [3, 9]],
     ]);
+  });
+
+  it('keeps apart records of two topics with the same partition number, however they interleave', () => {
+    const event = kafkaEvent('msk', [
+      { topic: 'a', partition: 0, offset: 1, value: 'x' },
+      { topic: 'b', partition: 0, offset: 7, value: 'x' },
+    ]);
+    const [a, b] = Object.values(event.records).map((list) => list[0]) as MSKRecord[];
+    event.records = { mixed: [a, b, { ...a, offset: 2 }, { ...b, offset: 8 }] as MSKRecord[] };
+    expect(partitionsOf(event).map((p) => [p.topic, p.partition, p.records.map((r) => r.offset)])).toEqual([
+      ['a', 0, [1, 2]],
+      ['b', 0, [7, 8]],
+    ]);
+  });
+
+  it('reads a records object without a prototype like any other', () => {
+    const event = loadKafkaFixture('msk', 'single-record');
+    event.records = Object.assign(Object.create(null), event.records);
+    expect(partitionsOf(event)[0]?.records[0]).toMatchObject({ topic: 'mytopic', offset: 15 });
+  });
+
+  it.each([
+    ['no event', null, /not a Kafka event/],
+    ['an array', [], /not a Kafka event/],
+    ['an unknown event source', { eventSource: 'aws:sqs', records: {} }, /not a Kafka event.*eventSource/s],
+    ['records that are a list', { eventSource: 'aws:kafka', records: [] }, /not a Kafka event.*records/s],
+    [
+      'a group that is not a list',
+      { eventSource: 'aws:kafka', records: { 't-0': {} } },
+      /not a Kafka event.*t-0/s,
+    ],
+  ])('refuses %s as not a Kafka event, naming the problem', (_what, event, message) => {
+    expect(() => partitionsOf(event as unknown as MSKEvent)).toThrow(MalformedEventError);
+    expect(() => partitionsOf(event as unknown as MSKEvent)).toThrow(message);
   });
 
   it('refuses an event that is not a Kafka event, naming the problem', () => {
