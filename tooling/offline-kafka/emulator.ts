@@ -16,6 +16,7 @@ import { KafkaFailureDestination } from './destination.ts';
 import type { EventOrigin, KafkaLambdaEvent } from './event-shape.ts';
 import { passesFilters } from './filter.ts';
 import type { EmulatorLog } from './log.ts';
+import { CoalescedCommits } from './offset-commits.ts';
 import { type BatchOutcome, PartitionWorker } from './partition-worker.ts';
 import { batchRetryPolicy, DEFAULT_RETRY, type RetrySettings } from './retry.ts';
 import { describeDelivery, type EventSourceMapping } from './sources.ts';
@@ -106,6 +107,7 @@ class MappingConsumer {
   private readonly retryPolicy;
   private readonly destinationRetryPolicy;
   private readonly destination: KafkaFailureDestination | undefined;
+  private readonly commits: CoalescedCommits;
   private assigned: number[] = [];
   records = 0;
   batches = 0;
@@ -132,6 +134,9 @@ class MappingConsumer {
       allowAutoTopicCreation: false,
     });
     this.admin = this.kafka.admin();
+    this.commits = new CoalescedCommits((offsets) =>
+      this.consumer.commitOffsets(offsets.map((o) => ({ topic: mapping.topic, ...o }))),
+    );
     this.limits = {
       maxRecords: mapping.batchSize,
       maxBytes: AWS_KAFKA_LIMITS.maxPayloadBytes,
@@ -284,7 +289,7 @@ class MappingConsumer {
         log: this.options.log,
         invoke: (event, signal) => this.options.invoke(this.mapping.functionName, event, signal),
         invokeTimeoutMs: this.mapping.timeoutSeconds * 1000,
-        commit: (nextOffset) => this.consumer.commitOffsets([{ topic, partition, offset: nextOffset }]),
+        commit: (nextOffset) => this.commits.commit(partition, nextOffset),
         onBatch: (outcome) => {
           this.records += outcome.records;
           this.batches += 1;

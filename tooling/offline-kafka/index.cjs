@@ -1,12 +1,13 @@
 'use strict';
 /**
  * Serverless plugin: runs the Kafka event sources of serverless.yml (`kafka` and `msk` events)
- * next to `serverless offline start`, as AWS's event source mapping would, and invokes the
- * functions through serverless-offline's Lambda Invoke API. It knows serverless.yml and Kafka,
- * nothing of the app it feeds. See docs/local.md.
+ * next to `serverless offline start`, as AWS's event source mapping would, and runs the functions
+ * in serverless offline's Lambda runtime (invoker.ts). It knows serverless.yml and Kafka, nothing
+ * of the app it feeds. See docs/local.md.
  *
- * List it after serverless-offline: its `offline:start:init` then runs once the Invoke API is up,
- * and it stops in `before:offline:start:end`, since serverless-offline exits in `offline:start:end`.
+ * List it after serverless-offline (and serverless-esbuild): its `offline:start:init` then runs
+ * once the bundles are built and the build folder is set, and it stops in
+ * `before:offline:start:end`, since serverless-offline exits in `offline:start:end`.
  *
  * Settings (`custom.offlineKafka` in serverless.yml, or the environment, which wins):
  *   statusIntervalSeconds        the status line's period (5)
@@ -36,7 +37,7 @@ class KafkaEventSourcePlugin {
       'offline:start:init': () => this.start(),
       'before:offline:start:end': () => this.stop(),
       'offline:start:end': () => this.stop(),
-      // serverless-esbuild rebuilds on a source change and serverless-offline then ends its workers.
+      // serverless-esbuild rebuilds on a source change; serverless-offline then ends its workers, and this plugin its own.
       'after:offline:functionsUpdated:cleanup': () => this.running?.functionsReloaded(),
     };
   }
@@ -50,10 +51,11 @@ class KafkaEventSourcePlugin {
     // tsx's ESM API (its CommonJS build of tsImport fails to register its loader on Node 20).
     const { tsImport } = await import('tsx/esm/api');
     const load = (file) => tsImport(path.join(__dirname, file), __filename);
-    const [runner, logs, hooks] = await Promise.all([
+    const [runner, logs, hooks, invokers] = await Promise.all([
       load('local-runner.ts'),
       load('log.ts'),
       load('hooks.ts'),
+      load('invoker.ts'),
     ]);
     const service = this.serverless.service;
     const own = service.custom?.offlineKafka ?? {};
@@ -67,12 +69,14 @@ class KafkaEventSourcePlugin {
     }
     const host = this.offlineOption('host', '127.0.0.1');
     const env = { ...(service.provider.environment ?? {}) };
+
     this.running = await runner.startLocalEventSources({
       service,
       serviceName: service.service,
       stage: this.serverless.getProvider('aws').getStage(),
       region: this.serverless.getProvider('aws').getRegion(),
-      lambdaEndpoint: `http://${host}:${this.offlineOption('lambdaPort', 3002)}`,
+      createInvoker: (functionKeys) =>
+        invokers.offlineLambdaInvoker(this.serverless, this.options, functionKeys),
       httpBaseUrl: `http://${host}:${this.offlineOption('httpPort', 3000)}`,
       statusIntervalMs: Number(own.statusIntervalSeconds ?? 5) * 1000,
       providerTimeoutSeconds:

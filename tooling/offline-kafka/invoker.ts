@@ -1,62 +1,119 @@
 /**
- * Invokes a function the way AWS's event source mapping does: a synchronous (RequestResponse)
- * Lambda Invoke call, here against serverless-offline's Invoke API. A `FunctionError` in the
- * response means the function failed, and the batch is retried.
+ * Invokes a function the way AWS's event source mapping does: synchronously, one batch per
+ * invocation, a thrown error (or a timeout) failing the batch so that it is retried.
+ *
+ * Locally the function runs in serverless offline's own Lambda runtime: a pool of worker threads
+ * per function, built from the same serverless.yml, bundles and environment as its HTTP and
+ * Invoke APIs (`serverless-offline/lambda`, the entry point serverless offline exports for event
+ * plugins such as serverless-offline-sqs). The emulator keeps a pool of its own and hands each batch
+ * to a worker directly: going through the Invoke API instead cost a JSON.stringify, an AWS SDK
+ * request with its SigV4 hash of the payload, an HTTP round trip and a JSON.parse per batch, all on
+ * the one thread that also fetches from Kafka (docs/latency.md).
  */
-// https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html (FunctionError, X-Amz-Function-Error)
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-/** The function threw (or timed out): its error as the Invoke API returned it. */
+/** The function threw (or timed out): its error as the runtime reported it. */
 export class FunctionInvocationError extends Error {
   override name = 'FunctionInvocationError';
   constructor(
     readonly functionName: string,
+    /** What AWS puts in X-Amz-Function-Error: `Unhandled` for a thrown error or a timeout. */
     readonly functionError: string,
-    readonly payload: string,
+    readonly detail: string,
   ) {
-    super(`${functionName} failed (${functionError}): ${summarise(payload)}`);
+    super(`${functionName} failed (${functionError}): ${detail}`);
   }
-}
-
-function summarise(payload: string): string {
-  try {
-    const parsed = JSON.parse(payload) as { errorType?: string; errorMessage?: string };
-    if (parsed.errorMessage) return `${parsed.errorType ?? 'Error'}: ${parsed.errorMessage}`;
-  } catch {
-    // not JSON: show it as it is
-  }
-  return payload.slice(0, 300);
 }
 
 export interface LambdaInvoker {
+  /** Resolves when the function returned; rejects when it threw, timed out, or `signal` aborted. */
   invoke(functionName: string, event: unknown, signal?: AbortSignal): Promise<void>;
-  destroy(): void;
+  /** The functions' code was rebuilt: end the workers, so that the next invocations load the new code. */
+  reload(): Promise<void>;
+  /** Ends every worker. */
+  destroy(): Promise<void>;
 }
 
-/** A Lambda client for a local Invoke API (`endpoint`, e.g. http://127.0.0.1:3002); dummy credentials. */
-export function lambdaInvoker(endpoint: string, region: string): LambdaInvoker {
-  const client = new LambdaClient({
-    endpoint,
-    region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    // The emulator owns the retry policy (whole-batch retry with backoff); no SDK-level retries.
-    maxAttempts: 1,
-  });
+/** What the invoker needs of the serverless instance. */
+export interface ServerlessForInvoker {
+  readonly service: {
+    readonly custom?: Record<string, unknown>;
+    getFunction(functionKey: string): unknown;
+  };
+}
+
+/**
+ * serverless offline's options as its own `start` merges them: its defaults, then
+ * `custom.serverless-offline` (where serverless-esbuild puts `location`, the build folder), then the
+ * command line. The defaults are read from its own file, so that there is no second copy here.
+ */
+async function offlineOptions(
+  serverless: ServerlessForInvoker,
+  cliOptions: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const require = createRequire(import.meta.url);
+  // The package exports only `.` and `./lambda` (src/lambda/index.js); its defaults sit beside them.
+  const lambdaEntry = require.resolve('serverless-offline/lambda');
+  const { default: defaults } = (await import(
+    pathToFileURL(path.join(path.dirname(lambdaEntry), '..', 'config', 'defaultOptions.js')).href
+  )) as { default: Record<string, unknown> };
+  const custom = (serverless.service.custom?.['serverless-offline'] ?? {}) as Record<string, unknown>;
+  return { ...defaults, ...custom, ...cliOptions };
+}
+
+/**
+ * An invoker for `functionKeys` (the Kafka-triggered functions) in serverless offline's Lambda
+ * runtime. Each concurrent invocation gets a worker of its own (one per partition in flight), as
+ * AWS runs one batch per partition at a time.
+ */
+export async function offlineLambdaInvoker(
+  serverless: ServerlessForInvoker,
+  cliOptions: Record<string, unknown>,
+  functionKeys: readonly string[],
+): Promise<LambdaInvoker> {
+  const { default: Lambda } = await import('serverless-offline/lambda');
+  const options = await offlineOptions(serverless, cliOptions);
+  const lambda = new Lambda(serverless, options);
+  lambda.create(
+    functionKeys.map((functionKey) => ({
+      functionKey,
+      functionDefinition: serverless.service.getFunction(functionKey),
+    })),
+  );
+  const known = new Set(lambda.listFunctionNames());
   return {
-    async invoke(functionName, event, signal) {
-      const response = await client.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: 'RequestResponse',
-          Payload: Buffer.from(JSON.stringify(event)),
-        }),
-        signal ? { abortSignal: signal } : {},
-      );
-      if (response.FunctionError) {
-        const payload = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
-        throw new FunctionInvocationError(functionName, response.FunctionError, payload);
+    invoke(functionName, event, signal) {
+      if (!known.has(functionName)) {
+        return Promise.reject(new Error(`no function named ${functionName} in serverless.yml`));
       }
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      // get, setEvent and runHandler in one synchronous step: runHandler marks the worker busy
+      // before anything else can be handed the same one.
+      const fn = lambda.getByFunctionName(functionName);
+      fn.setClientContext(undefined);
+      fn.setEvent(event);
+      const run = fn.runHandler().then(
+        () => undefined,
+        (error: unknown) => {
+          throw new FunctionInvocationError(
+            functionName,
+            'Unhandled',
+            error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          );
+        },
+      );
+      if (!signal) return run;
+      // An aborted invocation is given up on (a timeout, a stop, a replaced runtime); the worker
+      // finishes on its own and goes back to the pool.
+      return new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        run.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      });
     },
-    destroy: () => client.destroy(),
+    reload: () => lambda.cleanup(),
+    destroy: () => lambda.cleanup(),
   };
 }

@@ -8,7 +8,7 @@
 import { errorMessage } from '#lib/errors.ts';
 import { KafkaEventSourceEmulator } from './emulator.ts';
 import type { StatusHook } from './hooks.ts';
-import { lambdaInvoker } from './invoker.ts';
+import type { LambdaInvoker } from './invoker.ts';
 import { type EmulatorLog, OpenProblems } from './log.ts';
 import { type EventSourceMapping, eventSourceMappings, type ServiceView } from './sources.ts';
 import { formatStatus } from './status.ts';
@@ -18,8 +18,8 @@ export interface RunnerOptions {
   readonly serviceName: string;
   readonly stage: string;
   readonly region: string;
-  /** serverless-offline's Lambda Invoke API, e.g. http://127.0.0.1:3002 */
-  readonly lambdaEndpoint: string;
+  /** What runs the mapped functions (serverless offline's Lambda runtime; invoker.ts); destroyed by stop(). */
+  createInvoker(functionKeys: readonly string[]): Promise<LambdaInvoker>;
   /** serverless-offline's HTTP API, e.g. http://127.0.0.1:3000 (handed to the status hook). */
   readonly httpBaseUrl: string;
   readonly statusIntervalMs: number;
@@ -34,8 +34,8 @@ export interface RunnerOptions {
 
 export interface RunningEventSources {
   readonly mappings: readonly EventSourceMapping[];
-  /** serverless offline reloaded the functions (a source file changed): retry what was in flight. */
-  functionsReloaded(): void;
+  /** serverless offline rebuilt the functions (a source file changed): new workers, and retry what was in flight. */
+  functionsReloaded(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,7 +50,7 @@ export async function startLocalEventSources(options: RunnerOptions): Promise<Ru
     localBrokers: options.localBrokers,
     providerTimeoutSeconds: options.providerTimeoutSeconds,
   });
-  const invoker = lambdaInvoker(options.lambdaEndpoint, options.region);
+  const invoker = await options.createInvoker([...new Set(mappings.map((m) => m.functionKey))]);
   const emulator = new KafkaEventSourceEmulator({
     mappings,
     invoke: (name, event, signal) => invoker.invoke(name, event, signal),
@@ -64,7 +64,13 @@ export async function startLocalEventSources(options: RunnerOptions): Promise<Ru
       { event: 'mapping', ...m },
     );
   }
-  await emulator.start();
+  try {
+    await emulator.start();
+  } catch (error) {
+    await emulator.stop().catch(() => undefined);
+    await invoker.destroy();
+    throw error;
+  }
   log.debug('Kafka event source: every mapping consumes', { event: 'ready', mappings: mappings.length });
 
   const problems = new OpenProblems(log);
@@ -140,15 +146,16 @@ export async function startLocalEventSources(options: RunnerOptions): Promise<Ru
 
   return {
     mappings,
-    functionsReloaded() {
-      // serverless offline terminates its Lambda workers on a rebuild, in-flight invocations
-      // included: without this they would hang until the function's timeout.
-      emulator.abandonInFlight('serverless offline reloaded the functions during the invocation');
+    async functionsReloaded() {
+      // The workers still run the old code: end them (an invocation in flight would then never
+      // answer, so it is given up on and retried, by a worker with the new code).
+      emulator.abandonInFlight('the functions were rebuilt during the invocation');
+      await invoker.reload();
     },
     async stop() {
       clearInterval(timer);
       await emulator.stop();
-      invoker.destroy();
+      await invoker.destroy();
       log.info('Kafka event source: stopped (offsets of delivered batches committed)', {
         event: 'stopped',
         attention: 'notice',

@@ -109,6 +109,8 @@ export class PartitionWorker {
   private readonly now: () => number;
   private readonly done: Promise<number>;
   private committedNext: number;
+  /** The newest commit request (settled: failures are logged). */
+  private lastCommit: Promise<void> = Promise.resolve();
   /** When the batch in flight was first invoked (undefined when none is). */
   private deliveringSinceMs: number | undefined;
   /** The batch in flight has failed at least once (reported as a failing batch, not as stuck). */
@@ -252,7 +254,7 @@ export class PartitionWorker {
       if (this.buffer.length === 0) {
         // Only filtered records since the last commit: they are done.
         this.filteredPending = false;
-        await this.commitNext(this.lastPushedOffset + 1);
+        this.commitNext(this.lastPushedOffset + 1);
         continue;
       }
       const count = nextBatchCount(
@@ -300,7 +302,7 @@ export class PartitionWorker {
       // Filtered records after the batch are done with it; the next buffered record is not.
       const next = this.buffer[0]?.record.offset ?? this.lastPushedOffset + 1;
       if (this.buffer.length === 0) this.filteredPending = false;
-      await this.commitNext(next);
+      this.commitNext(next);
       const outcome: BatchOutcome = {
         topic,
         partition,
@@ -328,22 +330,29 @@ export class PartitionWorker {
         resume();
       }
     }
+    await this.lastCommit;
     return this.committedNext;
   }
 
-  private async commitNext(next: number): Promise<void> {
+  /**
+   * Commits `next` without holding up the next batch (the consumer coalesces commits; a partition's
+   * offsets only move forward). stop() waits for the last one.
+   */
+  private commitNext(next: number): void {
     const { topic, partition, log } = this.deps;
-    try {
-      await this.deps.commit(String(next));
-      this.committedNext = next;
-    } catch (error) {
-      // The partition moved to another member (or the group is rebalancing): it re-reads from the
-      // last committed offset, and the counter's per-offset idempotence absorbs the repeat.
-      log.warn(
-        `${topic}-${partition}: could not commit offset ${next} (${errorMessage(error)}); the records will be delivered again`,
-        { topic, partition, event: 'commit-failed', error: errorMessage(error) },
-      );
-    }
+    this.lastCommit = this.deps.commit(String(next)).then(
+      () => {
+        if (next > this.committedNext) this.committedNext = next;
+      },
+      (error: unknown) => {
+        // The partition moved to another member (or the group is rebalancing): it re-reads from the
+        // last committed offset, and the functions' per-offset idempotence absorbs the repeat.
+        log.warn(
+          `${topic}-${partition}: could not commit offset ${next} (${errorMessage(error)}); the records will be delivered again`,
+          { topic, partition, event: 'commit-failed', error: errorMessage(error) },
+        );
+      },
+    );
   }
 
   /**
