@@ -8,7 +8,10 @@
  *   (asynchronously, with EventBridge's scheduled-event shape or the event's `input`): EventBridge
  *   only fires after the first period, and nobody wants to wait a minute for the first data.
  *
- * List it after serverless-offline: its `offline:start:init` then runs once the Invoke API is up.
+ * The start-up runs happen in `before:offline:start:ready`: after every plugin's `offline:start:init`,
+ * so the Invoke API is up and the Kafka event-source emulator's consumer groups have joined (what
+ * the producers write at start is then read by groups that exist, whatever their starting
+ * position), and before serverless-offline's `ready`, which waits for Ctrl-C.
  * OFFLINE_LOG_FORMAT=json writes what it reports as JSON lines (see tooling/offline-kafka/log.ts).
  */
 const { randomUUID } = require('node:crypto');
@@ -60,7 +63,7 @@ class OfflineSchedulesPlugin {
     };
     this.hooks = {
       'before:offline:start:init': () => this.applyScheduleSwitch(),
-      'offline:start:init': () => this.runOnceAtStart(),
+      'before:offline:start:ready': () => this.runOnceAtStart(),
     };
   }
 
