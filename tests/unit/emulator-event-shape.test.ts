@@ -4,7 +4,7 @@ import type { MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import {
   type ConsumedMessage,
   type EventOrigin,
-  recordPayloadBytes,
+  messagePayloadBytes,
   toLambdaEvent,
   toLambdaRecord,
 } from '../../tooling/offline-kafka/event-shape.ts';
@@ -113,38 +113,58 @@ describe('AWS Kafka event shape', () => {
   });
 
   it('counts a record as the bytes it adds to the JSON payload', () => {
-    const record = toLambdaRecord('t', 0, {
-      offset: '1',
-      timestamp: '1',
-      key: null,
-      value: Buffer.from('x'),
-    });
+    const message: ConsumedMessage = { offset: '1', timestamp: '1', key: null, value: Buffer.from('x') };
+    const record = toLambdaRecord('t', 0, message);
     const one = JSON.stringify(toLambdaEvent({ kind: 'kafka', bootstrapServers: ['h:1'] }, [record]));
     const two = JSON.stringify(toLambdaEvent({ kind: 'kafka', bootstrapServers: ['h:1'] }, [record, record]));
 
-    expect(Buffer.byteLength(two) - Buffer.byteLength(one)).toBe(recordPayloadBytes(record));
+    expect(Buffer.byteLength(two) - Buffer.byteLength(one)).toBe(messagePayloadBytes('t', 0, message));
   });
 
   it('counts keys, headers, non-ASCII topics and header names as their serialised bytes, without serialising', () => {
-    const records = [
-      toLambdaRecord('tópico', 12, {
-        offset: '123456',
-        timestamp: '1700000000000',
-        key: Buffer.from('k'),
-        value: null,
-        headers: { ñ: 'x', a: [Buffer.from('1'), 'yy'] },
-      }),
-      toLambdaRecord('t', 0, {
-        offset: '0',
-        timestamp: '0',
-        key: Buffer.alloc(0),
-        value: Buffer.alloc(0),
-        batchContext: { timestampType: 1 },
-      }),
+    const messages: Array<[string, number, ConsumedMessage]> = [
+      [
+        'tópico',
+        12,
+        {
+          offset: '123456',
+          timestamp: '1700000000000',
+          key: Buffer.from('k'),
+          value: null,
+          headers: { ñ: 'x', a: [Buffer.from('1'), 'yy'] },
+        },
+      ],
+      [
+        't',
+        0,
+        {
+          offset: '0',
+          timestamp: '0',
+          key: Buffer.alloc(0),
+          value: Buffer.alloc(0),
+          batchContext: { timestampType: 1 },
+        },
+      ],
+      // Every base64 padding (1, 2, 3 bytes), a partition of several digits, an absent header value.
+      [
+        't',
+        100,
+        {
+          offset: '9',
+          timestamp: '5',
+          key: Buffer.from('ab'),
+          value: Buffer.from('abc'),
+          headers: { h: undefined },
+        },
+      ],
+      ['t', 7, { offset: '10', timestamp: '55', key: null, value: Buffer.from('abcd') }],
     ];
 
-    for (const record of records) {
-      expect(recordPayloadBytes(record)).toBe(Buffer.byteLength(JSON.stringify(record)) + 1);
+    for (const [topic, partition, message] of messages) {
+      const record = toLambdaRecord(topic, partition, message);
+      expect(messagePayloadBytes(topic, partition, message)).toBe(
+        Buffer.byteLength(JSON.stringify(record)) + 1,
+      );
     }
   });
 });

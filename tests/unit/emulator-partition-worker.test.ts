@@ -28,7 +28,13 @@ const offsetsOf = (event: KafkaLambdaEvent) =>
   Object.values(event.records).flatMap((rs) => rs.map((r) => r.offset));
 
 function harness(
-  options: { batchSize?: number; windowMs?: number; failures?: number; log?: EmulatorLog } = {},
+  options: {
+    batchSize?: number;
+    windowMs?: number;
+    failures?: number;
+    log?: EmulatorLog;
+    readAheadBytes?: number;
+  } = {},
 ) {
   const invoked: number[][] = [];
   const committed: string[] = [];
@@ -47,6 +53,7 @@ function harness(
     },
     retryPolicy: fastRetry,
     log: options.log ?? quiet,
+    ...(options.readAheadBytes === undefined ? {} : { readAheadBytes: options.readAheadBytes }),
     async invoke(event) {
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -200,7 +207,21 @@ describe('partition worker', () => {
     expect(committedNext).toBe(-1);
   });
 
-  it('asks to pause when two batches are buffered and resumes once one batch is left', async () => {
+  it('keeps its partition fetching until it holds the read-ahead bytes, however many batches that is', async () => {
+    // A record of `tweet N` is ~140 payload bytes: 10 batches of 5 are ~7 KB.
+    const h = harness({ batchSize: 5, windowMs: 10_000, readAheadBytes: 20_000 });
+
+    h.worker.push(messages(0, 50));
+    const fullAtFifty = h.worker.full;
+    h.worker.push(messages(50, 100));
+    const fullAtOneHundredFifty = h.worker.full;
+    await h.worker.stop();
+
+    expect(fullAtFifty).toBe(false);
+    expect(fullAtOneHundredFifty).toBe(true);
+  });
+
+  it('asks to pause when two batches are buffered and resumes once it is no longer full', async () => {
     const h = harness({ batchSize: 5, windowMs: 10_000 });
     let resumed = 0;
 

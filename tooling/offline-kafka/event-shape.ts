@@ -36,15 +36,6 @@ export function toLambdaRecord(
   partition: number,
   message: ConsumedMessage,
 ): KafkaLambdaRecord {
-  const headers: Array<Record<string, number[]>> = [];
-  const all = message.headers ?? {};
-  // for...in rather than Object.entries: no array per record on the hot path (kafkajs gives {} mostly).
-  for (const name in all) {
-    const raw = all[name];
-    if (raw === undefined) continue;
-    // kafkajs folds repeated header keys into an array; AWS lists each occurrence separately.
-    for (const value of Array.isArray(raw) ? raw : [raw]) headers.push({ [name]: headerBytes(value) });
-  }
   return {
     topic,
     partition,
@@ -55,8 +46,19 @@ export function toLambdaRecord(
     // A null key (or a tombstone's null value) is left out of the record, as AWS does.
     ...(message.key === null ? {} : { key: message.key.toString('base64') }),
     ...(message.value === null ? {} : { value: message.value.toString('base64') }),
-    headers,
+    headers: hasHeaders(message) ? lambdaHeaders(message) : [],
   };
+}
+
+/** The headers as AWS lists them: one `{name: bytes}` per occurrence. */
+function lambdaHeaders(message: ConsumedMessage): Array<Record<string, number[]>> {
+  const headers: Array<Record<string, number[]>> = [];
+  for (const [name, raw] of Object.entries(message.headers ?? {})) {
+    if (raw === undefined) continue;
+    // kafkajs folds repeated header keys into an array; AWS lists each occurrence separately.
+    for (const value of Array.isArray(raw) ? raw : [raw]) headers.push({ [name]: headerBytes(value) });
+  }
+  return headers;
 }
 
 /** Where the event says it came from: `kafka` events are self-managed, `msk` events name the cluster. */
@@ -81,20 +83,35 @@ export function toLambdaEvent(origin: EventOrigin, records: readonly KafkaLambda
 }
 
 /**
- * Bytes a record adds to the JSON payload (its serialised form plus the separating comma), counted
- * without serialising it: per record on the emulator's hot path, JSON.stringify was a twentieth of
- * the main thread it shares with serverless offline. Numbers and base64 are ASCII; the topic and
- * header names are measured as JSON strings.
+ * Bytes the AWS record of `message` adds to the JSON payload (its serialised form plus the
+ * separating comma), counted without building or serialising it: the emulator sizes every record
+ * when it arrives and builds the record only when its batch leaves. Numbers and base64 are ASCII;
+ * the topic and header names are measured as JSON strings.
  */
-export function recordPayloadBytes(record: KafkaLambdaRecord): number {
+export function messagePayloadBytes(topic: string, partition: number, message: ConsumedMessage): number {
   // {"topic":,"partition":,"offset":,"timestamp":,"timestampType":"","headers":} and the comma
-  let bytes = 77 + jsonStringBytes(record.topic);
-  bytes += String(record.partition).length + String(record.offset).length + String(record.timestamp).length;
-  bytes += record.timestampType.length;
-  if (record.key !== undefined) bytes += 9 + record.key.length; // ,"key":""
-  if (record.value !== undefined) bytes += 11 + record.value.length; // ,"value":""
-  bytes += record.headers.length === 0 ? 2 : Buffer.byteLength(JSON.stringify(record.headers));
+  let bytes = 77 + jsonStringBytes(topic);
+  bytes += decimalDigits(partition) + message.offset.length + message.timestamp.length;
+  bytes += message.batchContext?.timestampType === LOG_APPEND_TIME ? 15 : 11; // LOG_APPEND_TIME / CREATE_TIME
+  if (message.key !== null) bytes += 9 + base64Length(message.key.length); // ,"key":""
+  if (message.value !== null) bytes += 11 + base64Length(message.value.length); // ,"value":""
+  bytes += hasHeaders(message) ? Buffer.byteLength(JSON.stringify(lambdaHeaders(message))) : 2;
   return bytes;
+}
+
+function base64Length(bytes: number): number {
+  return 4 * Math.ceil(bytes / 3);
+}
+
+function decimalDigits(n: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits += 1;
+  return digits;
+}
+
+function hasHeaders(message: ConsumedMessage): boolean {
+  for (const _ in message.headers ?? {}) return true;
+  return false;
 }
 
 // A mapping reads one topic: its JSON size is measured once, not per record.

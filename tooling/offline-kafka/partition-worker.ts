@@ -19,7 +19,7 @@ import {
   type EventOrigin,
   type KafkaLambdaEvent,
   type KafkaLambdaRecord,
-  recordPayloadBytes,
+  messagePayloadBytes,
   toLambdaEvent,
   toLambdaRecord,
 } from './event-shape.ts';
@@ -75,6 +75,8 @@ export interface PartitionWorkerDeps {
   invoke(event: KafkaLambdaEvent, signal: AbortSignal): Promise<void>;
   /** Longest wait for one invocation: the function's timeout (AWS counts a timeout as a failure). */
   readonly invokeTimeoutMs?: number;
+  /** Payload bytes to hold before the partition may be paused (default 0: two batches decide). */
+  readonly readAheadBytes?: number;
   /** After stop(), how long a batch in flight may still finish before its invocation is abandoned. */
   readonly stopGraceMs?: number;
   /** Commits `nextOffset` (the offset after the batch's last record) for the consumer group. */
@@ -85,8 +87,15 @@ export interface PartitionWorkerDeps {
   readonly now?: () => number;
 }
 
+/**
+ * A record waiting for its batch: the consumed message as kafkajs gave it, its AWS record built
+ * only when the batch leaves. Under a backlog records wait long enough to outlive the young
+ * generation; what waits is then the message alone, not also its base64 copy and record object.
+ */
 interface Buffered {
-  readonly record: KafkaLambdaRecord;
+  readonly message: ConsumedMessage;
+  readonly offset: number;
+  /** Its AWS record's share of the payload (messagePayloadBytes). */
   readonly bytes: number;
   readonly arrivedMs: number;
 }
@@ -171,14 +180,22 @@ export class PartitionWorker {
     return this.resume !== undefined;
   }
 
-  /** True when the buffer holds more than two batches: the consumer should pause the partition. */
+  /**
+   * True when the consumer should pause the partition: the buffer holds two batches (or a full
+   * payload) and at least `readAheadBytes`. The second condition keeps small batches fed: kafkajs
+   * fetches up to a megabyte a partition at once, and a partition paused after every fetch waits for
+   * the next fetch round (and, with every partition paused, for the consumer's fetch wait) before
+   * its worker has records again.
+   */
   get full(): boolean {
+    const { limits, readAheadBytes = 0 } = this.deps;
     return (
-      this.buffer.length >= 2 * this.deps.limits.maxRecords || this.bufferedBytes >= this.deps.limits.maxBytes
+      (this.buffer.length >= 2 * limits.maxRecords || this.bufferedBytes >= limits.maxBytes) &&
+      this.bufferedBytes >= readAheadBytes
     );
   }
 
-  /** Remembers how to resume the paused partition once the buffer has drained to one batch. */
+  /** Remembers how to resume the paused partition once the buffer is no longer full. */
   pausedUntilDrained(resume: () => void): void {
     this.resume = resume;
   }
@@ -194,9 +211,8 @@ export class PartitionWorker {
         this.filteredPending = true;
         continue;
       }
-      const record = toLambdaRecord(this.deps.topic, this.deps.partition, message);
-      const bytes = recordPayloadBytes(record);
-      this.buffer.push({ record, bytes, arrivedMs });
+      const bytes = messagePayloadBytes(this.deps.topic, this.deps.partition, message);
+      this.buffer.push({ message, offset, bytes, arrivedMs });
       this.bufferedBytes += bytes;
     }
     this.wake?.();
@@ -220,7 +236,7 @@ export class PartitionWorker {
   }
 
   private dropBelow(offset: number): void {
-    while (this.buffer.length > 0 && (this.buffer[0]?.record.offset ?? offset) < offset) {
+    while (this.buffer.length > 0 && (this.buffer[0]?.offset ?? offset) < offset) {
       const head = this.buffer.shift();
       if (head) this.bufferedBytes -= head.bytes;
     }
@@ -263,8 +279,9 @@ export class PartitionWorker {
         this.envelopeBytes,
       );
       const batch = this.buffer.slice(0, count);
-      const first = batch[0]?.record.offset ?? 0;
-      const last = batch[batch.length - 1]?.record.offset ?? first;
+      const records = batch.map((b) => toLambdaRecord(topic, partition, b.message));
+      const first = batch[0]?.offset ?? 0;
+      const last = batch[batch.length - 1]?.offset ?? first;
       const bytes = batch.reduce((sum, b) => sum + b.bytes, this.envelopeBytes);
       if (bytes > this.deps.limits.maxBytes) {
         log.warn(
@@ -275,12 +292,15 @@ export class PartitionWorker {
       const started = this.now();
       // Where a record's time went before its first invocation: produced -> fetched, fetched -> invoked.
       const oldestArrival = batch[0]?.arrivedMs ?? started;
-      const fetchLagMs = batch.reduce((lag, b) => Math.max(lag, b.arrivedMs - b.record.timestamp), 0);
+      const fetchLagMs = records.reduce(
+        (lag, r, i) => Math.max(lag, (batch[i]?.arrivedMs ?? 0) - r.timestamp),
+        0,
+      );
       this.invoking = true;
       this.deliveringSinceMs = started;
       let delivered: Delivery | undefined;
       try {
-        delivered = await this.deliver(batch.map((b) => b.record));
+        delivered = await this.deliver(records);
       } catch (error) {
         log.error(`${topic}-${partition}: giving up on offsets ${first}-${last}: ${errorMessage(error)}`, {
           topic,
@@ -300,7 +320,7 @@ export class PartitionWorker {
       this.buffer.splice(0, count);
       this.bufferedBytes -= bytes - this.envelopeBytes;
       // Filtered records after the batch are done with it; the next buffered record is not.
-      const next = this.buffer[0]?.record.offset ?? this.lastPushedOffset + 1;
+      const next = this.buffer[0]?.offset ?? this.lastPushedOffset + 1;
       if (this.buffer.length === 0) this.filteredPending = false;
       this.commitNext(next);
       const outcome: BatchOutcome = {
@@ -324,7 +344,7 @@ export class PartitionWorker {
         ...outcome,
       });
       this.deps.onBatch?.(outcome);
-      if (this.resume && this.buffer.length <= this.deps.limits.maxRecords) {
+      if (this.resume && !this.full) {
         const resume = this.resume;
         this.resume = undefined;
         resume();

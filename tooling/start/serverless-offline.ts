@@ -31,10 +31,20 @@ export interface OfflineSpawn {
   onSpawnError(error: Error): void;
 }
 
+/**
+ * One process hosts the emulator's consumers, the HTTP API and every Lambda worker thread; each
+ * record passes through it twice (counter and archiver) and waits in a buffer or a batch in
+ * flight long enough to outlive V8's default young generation (16 MiB semi-spaces), so that under
+ * load most of it was promoted and marked again by the old-generation GC. With 64 MiB it dies
+ * young: at 100,000 tweets/s the backlog stayed bounded where it grew by 130,000 records in 6 s
+ * (bench/e2e-latency.ts, docs/latency.md). The flag is process-wide, so the worker threads have it too.
+ */
+const V8_FLAGS = ['--max-semi-space-size=64'];
+
 export function spawnServerlessOffline(options: OfflineSpawn): OfflineProcess {
   const serverlessBin = path.join(options.repoRoot, 'node_modules', 'osls', 'bin', 'serverless.js');
   const watch = pathToFileURL(path.join(import.meta.dirname, 'parent-watch.mjs')).href;
-  const child = spawn(process.execPath, ['--import', watch, serverlessBin, ...options.args], {
+  const child = spawn(process.execPath, [...V8_FLAGS, '--import', watch, serverlessBin, ...options.args], {
     cwd: options.repoRoot,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: options.env,
