@@ -39,6 +39,8 @@ export interface PipelineOptions {
   /** More environment for `npm start` (e.g. COUNTER_BATCH_SIZE). */
   readonly env?: Readonly<Record<string, string>>;
   readonly readyTimeoutMs?: number;
+  /** The tweets topic, if it exists already (a backlog produced before the start); default a new one per run. */
+  readonly topic?: string;
 }
 
 export interface StopResult {
@@ -133,7 +135,7 @@ function alive(pid: number, start: string): boolean {
 /** Starts `npm start` in its own process group, as a terminal would, and waits until it serves. */
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const id = randomUUID().slice(0, 8);
-  const topic = `e2e-pipeline-${id}`;
+  const topic = options.topic ?? `e2e-pipeline-${id}`;
   const keyPrefix = `test:e2e:${id}`;
   const consumerGroupId = `e2e-pipeline-${id}`;
   const issTopic = `${topic}.iss-positions`;
