@@ -2,7 +2,7 @@
  * `iss-tracker` as a Lambda handler for a Kafka event source mapping (MSK or self-managed), built
  * from explicit dependencies: handler.ts passes the container's clients, tests their own.
  * A thrown error fails the batch and Lambda retries it whole; the offset guard in Redis makes the
- * retry exact.
+ * retry exact. A partition whose state Redis has lost gets its track back from Kafka first (`deps.log`).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -13,7 +13,7 @@ import type { KafkaEvent } from '#lib/kafka-event.ts';
 import type { Logger } from '#lib/logger.ts';
 import type { Metrics } from '#lib/metrics.ts';
 import type { RedisClient } from '#lib/redis.ts';
-import { reportTracking } from './telemetry.ts';
+import { reportRestores, reportTracking } from './telemetry.ts';
 import { type TrackerDependencies, type TrackOutcome, trackBatch } from './track-batch.ts';
 
 export interface IssTrackerDependencies extends Omit<TrackerDependencies, 'redis'> {
@@ -38,6 +38,7 @@ export function createIssTrackerHandler(deps: IssTrackerDependencies): IssTracke
       const started = performance.now();
       try {
         const outcome = await trackBatch(event, { ...deps, redis: await deps.redis() });
+        reportRestores(logger, metrics, outcome.restored);
         reportTracking(logger, metrics, outcome, performance.now() - started, now());
         return outcome;
       } catch (error) {

@@ -2,12 +2,39 @@
  * What operators see of a tracked batch: one structured log line (partitions with their offset
  * ranges and counts, rejections) and CloudWatch metrics (EMF): records in, positions applied,
  * stale, duplicate, rejected, dead-letter writes, batch latency, and lag (how old the batch's
- * oldest record was when it was applied: how far `GET /iss/position` trails the topic).
+ * oldest record was when it was applied: how far `GET /iss/position` trails the topic). A track
+ * replayed from Kafka (restore-track.ts) is one more INFO line and `PartitionsRebuilt`,
+ * `RecordsReplayed` (the counter's names, functions/hashtag-counter/restore-telemetry.ts).
  */
 import { reportConsumerBatch } from '#lib/batch-telemetry.ts';
 import type { Logger } from '#lib/logger.ts';
-import type { Metrics } from '#lib/metrics.ts';
+import { type Metrics, MetricUnit } from '#lib/metrics.ts';
+import type { RestoredTrack } from './restore-track.ts';
 import type { TrackOutcome } from './track-batch.ts';
+
+/** One INFO line per partition whose track was replayed, and the metrics of all of them. */
+export function reportRestores(logger: Logger, metrics: Metrics, restored: readonly RestoredTrack[]): void {
+  if (restored.length === 0) return;
+  for (const r of restored) {
+    logger.info(
+      'no applied offset in Redis for this partition (state lost, or a new group): replayed its track from Kafka before the batch',
+      {
+        topicPartition: `${r.topic}-${r.partition}`,
+        replayedOffsets: `${r.from}..${r.to - 1}`,
+        records: r.records,
+        applied: r.applied,
+        skipped: r.skipped,
+        ms: Math.round(r.ms),
+      },
+    );
+  }
+  metrics.addMetric('PartitionsRebuilt', MetricUnit.Count, restored.length);
+  metrics.addMetric(
+    'RecordsReplayed',
+    MetricUnit.Count,
+    restored.reduce((n, r) => n + r.records, 0),
+  );
+}
 
 export function reportTracking(
   logger: Logger,

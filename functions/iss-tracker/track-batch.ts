@@ -2,11 +2,13 @@
  * Applying one Lambda batch of `iss-positions` records to the ISS state in Redis, exactly once
  * per record:
  *
- * 1. decode every record against the contract (contracts/iss-position.ts); a record that is not a
+ * 1. decode every record against the contract (decode-position.ts); a record that is not a
  *    position, or whose event time is further ahead of its Kafka timestamp than allowed (it would
  *    hold the "latest" position hostage), becomes a dead letter with its reason;
- * 2. read each partition's last applied offset and send the fresh dead letters (above it) to the
- *    dead-letter topic, waiting for the acknowledgement;
+ * 2. read each partition's last applied offset; where Redis has none (its state was lost, or a
+ *    new group), first replay the track's worth of records before the batch from Kafka
+ *    (restore-track.ts); then send the fresh dead letters (above the offset) to the dead-letter
+ *    topic, waiting for the acknowledgement;
  * 3. apply each partition in one atomic Redis step that adds the fresh positions newer than the
  *    latest one and moves the offset (APPLY_POSITIONS in state/iss/lua-scripts.ts).
  *
@@ -15,20 +17,13 @@
  * offset) and then applies; a retry after 3 changes nothing.
  * https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
  */
-import { epochSecondsToMs } from '#contracts/event-time.ts';
-import { decodeIssPosition, type IssPosition } from '#contracts/iss-position.ts';
+import type { IssPosition } from '#contracts/iss-position.ts';
 import type { DeadLetter, DeadLetterSink } from '#lib/dead-letter.ts';
 import { type KafkaEvent, type KafkaRecordRef, partitionsOf } from '#lib/kafka-event.ts';
 import type { RedisClient } from '#lib/redis.ts';
 import { applyIssPositions, readIssAppliedOffset, type SaveIssPositionOptions } from '#state/iss/index.ts';
-
-/** Bounds on what a record may hold (the counter's and the archiver's rules). */
-export interface PositionLimits {
-  /** Largest record value accepted, in bytes. */
-  readonly maxValueBytes: number;
-  /** How far the event time may be ahead of the record's Kafka timestamp, in ms. */
-  readonly maxFutureSkewMs: number;
-}
+import { decodePositionRecord, type PositionLimits } from './decode-position.ts';
+import { type RestoredTrack, restoreTrack, type TrackLog } from './restore-track.ts';
 
 export interface TrackerDependencies {
   readonly redis: RedisClient;
@@ -37,6 +32,11 @@ export interface TrackerDependencies {
   readonly track: SaveIssPositionOptions;
   readonly deadLetters: DeadLetterSink;
   readonly limits: PositionLimits;
+  /**
+   * The topic read back, to restore the track of a partition whose state Redis has lost
+   * (restore-track.ts). Without it, such a partition's track starts again from the batch.
+   */
+  readonly log?: TrackLog | undefined;
 }
 
 /** What one partition's share of the batch did. */
@@ -62,32 +62,8 @@ export interface TrackOutcome {
   readonly rejections: Record<string, number>;
   /** Smallest Kafka timestamp in the batch (epoch ms), or null for an empty batch. */
   readonly oldestRecordTimestamp: number | null;
-}
-
-type Decoded =
-  | { readonly ok: true; readonly position: IssPosition }
-  | { readonly ok: false; readonly code: string; readonly reason: string };
-
-/** One record -> a position, or why not (never throws on what a producer wrote). */
-export function decodePositionRecord(record: KafkaRecordRef, limits: PositionLimits): Decoded {
-  if (record.value === null) return rejected('no-value: record has no value (tombstone)');
-  const size = Buffer.byteLength(record.value, 'base64');
-  if (size > limits.maxValueBytes) {
-    return rejected(`too-large: value is ${size} bytes, more than ${limits.maxValueBytes}`);
-  }
-  const decoded = decodeIssPosition(Buffer.from(record.value, 'base64'));
-  if (!decoded.ok) return rejected(decoded.reason);
-  const eventTimeMs = epochSecondsToMs(decoded.position.timestamp);
-  if (eventTimeMs > record.timestamp + limits.maxFutureSkewMs) {
-    return rejected(
-      `future-event-time: timestamp ${decoded.position.timestamp} is more than ${limits.maxFutureSkewMs / 1000} s after the record's Kafka timestamp ${record.timestamp}`,
-    );
-  }
-  return decoded;
-}
-
-function rejected(reason: string): Decoded {
-  return { ok: false, code: /^([a-z0-9-]+):/.exec(reason)?.[1] ?? 'invalid', reason };
+  /** Partitions whose track was replayed from Kafka before the batch (no applied offset in Redis). */
+  readonly restored: RestoredTrack[];
 }
 
 /**
@@ -100,6 +76,7 @@ export async function trackBatch(event: KafkaEvent, deps: TrackerDependencies): 
   let deadLetters = 0;
   let oldest: number | null = null;
   const partitions: TrackedPartition[] = [];
+  const restored: RestoredTrack[] = [];
   for (const p of partitionsOf(event)) {
     const applied = await readIssAppliedOffset(
       deps.redis,
@@ -108,6 +85,11 @@ export async function trackBatch(event: KafkaEvent, deps: TrackerDependencies): 
       p.topic,
       p.partition,
     );
+    const first = p.records[0] as KafkaRecordRef;
+    if (applied === null && deps.log !== undefined) {
+      const replay = await restoreTrack({ ...deps, log: deps.log }, p.topic, p.partition, first.offset);
+      if (replay !== null) restored.push(replay);
+    }
     const fresh = p.records.filter((r) => applied === null || r.offset > applied);
     const positions: Array<{ offset: number; position: IssPosition }> = [];
     const letters: DeadLetter[] = [];
@@ -121,7 +103,6 @@ export async function trackBatch(event: KafkaEvent, deps: TrackerDependencies): 
     }
     await deps.deadLetters.send(letters);
     deadLetters += letters.length;
-    const first = p.records[0] as KafkaRecordRef;
     const last = p.records.at(-1) as KafkaRecordRef;
     const step =
       fresh.length === 0
@@ -152,5 +133,5 @@ export async function trackBatch(event: KafkaEvent, deps: TrackerDependencies): 
       rejected: letters.length,
     });
   }
-  return { partitions, deadLetters, rejections, oldestRecordTimestamp: oldest };
+  return { partitions, deadLetters, rejections, oldestRecordTimestamp: oldest, restored };
 }

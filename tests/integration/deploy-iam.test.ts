@@ -77,6 +77,30 @@ describeEachStage((stage, expected) => {
     ]);
   });
 
+  it('lets iss-tracker read its topic back to restore a lost track with what its mapping has, no marker group', () => {
+    const statements = statementsOf(stage, 'iss-tracker');
+    const actions = [...new Set(statements.flatMap((st) => asArray(st.Action)))].filter((a) =>
+      a.startsWith('kafka-cluster:'),
+    );
+    const granted = Object.fromEntries(
+      actions.sort().map((a) => [a, resourcesFor(statements, a).map(String).sort()]),
+    );
+    const topic = topicArn(expected.cluster, 'iss-positions');
+    const group = groupArn(expected.cluster, 'iss-tracker');
+    // The restore (functions/iss-tracker/restore-track.ts) reads without a group: Metadata and
+    // ListOffsets (DescribeTopic) and Fetch (ReadData) on the topic, as the mapping does.
+    expect(granted).toEqual({
+      'kafka-cluster:AlterGroup': [group],
+      'kafka-cluster:Connect': [expected.cluster],
+      'kafka-cluster:DescribeClusterDynamicConfiguration': [expected.cluster],
+      'kafka-cluster:DescribeGroup': [group],
+      'kafka-cluster:DescribeTopic': [topic, topicArn(expected.cluster, 'iss-positions.dlq')].sort(),
+      'kafka-cluster:ReadData': [topic],
+      'kafka-cluster:WriteData': [topicArn(expected.cluster, 'iss-positions.dlq')],
+      'kafka-cluster:WriteDataIdempotently': [expected.cluster],
+    });
+  });
+
   it('lets the counter describe its group and find the brokers, through the VPC', () => {
     const statements = statementsOf(stage, 'hashtag-counter');
     expect(resourcesFor(statements, 'kafka-cluster:DescribeGroup')).toEqual([

@@ -8,7 +8,10 @@
  * `kafkaRead` is one `{ topic, group }` or a list of them (one per event source mapping); with
  * `rebuild: true` the function may also rebuild lost state from that topic (state/windows/rebuild.ts):
  * it reads the topic without a group (ReadData, which it has) and commits the marker group
- * `<group>.counted` (lib/kafka-partition-log.ts), an exact group ARN.
+ * `<group>.counted` (lib/kafka-partition-log.ts), an exact group ARN. Reading the topic back
+ * without a group (Metadata and ListOffsets: DescribeTopic; Fetch: ReadData) needs nothing beyond
+ * `kafkaRead`, so iss-tracker's restore of a lost track (functions/iss-tracker/restore-track.ts)
+ * has no flag: it uses no marker group.
  *
  * Why a plugin: MSK topic and group ARNs are derived from the cluster ARN
  * (`...:cluster/<name>/<uuid>` -> `...:topic/<name>/<uuid>/<topic>`), a string operation that
