@@ -5,9 +5,10 @@
  * the function with AWS-shaped batches and commit offsets only after success.
  *
  * kafkajs is used with eachBatch, autoCommit off and manual offset resolution: it only fetches;
- * delivery, retries and commits are ours. A partition whose buffer holds two batches is paused
- * until it drains. On every rebalance the workers are replaced: each successor waits for its
- * predecessor's batch in flight, so a partition never has two batches in flight.
+ * delivery, retries and commits are ours. A partition whose buffer holds two batches and two
+ * fetches' worth is paused until it no longer does. On every rebalance the workers are replaced:
+ * each successor waits for its predecessor's batch in flight, so a partition never has two batches
+ * in flight.
  */
 import { type Admin, type Consumer, type EachBatchPayload, Kafka, type LogEntry, logLevel } from 'kafkajs';
 import { errorMessage } from '#lib/errors.ts';
