@@ -85,26 +85,34 @@ export async function restoreTrack(
   const { earliest, end } = await deps.log.bounds(topic, partition);
   const range = replayRange(Math.min(firstOffset, end), earliest, deps.track.trackLength);
   if (range === null) return null;
+  // Read all of it, then apply it in one step: a step per chunk would move the offset, and a
+  // failure after the first chunk would leave a partial track that the retry (finding an offset)
+  // never completes. The range is at most trackLength records.
   let records = 0;
-  let applied = 0;
-  let skipped = 0;
+  let lastOffset = -1;
+  const positions: Array<{ offset: number; position: IssPosition }> = [];
   await deps.log.read(topic, partition, range.from, range.to, async (chunk) => {
-    const last = chunk.at(-1);
-    if (last === undefined) return;
-    const positions: Array<{ offset: number; position: IssPosition }> = [];
     for (const r of chunk) {
       const decoded = decodePositionValue(r.value, r.timestamp, deps.limits);
       if (decoded.ok) positions.push({ offset: r.offset, position: decoded.position });
+      lastOffset = r.offset;
     }
-    const step = await applyIssPositions(
-      deps.redis,
-      deps.keyPrefix,
-      { consumerGroup: deps.consumerGroup, topic, partition, lastOffset: last.offset, positions },
-      deps.track,
-    );
     records += chunk.length;
-    applied += step.applied;
-    skipped += chunk.length - positions.length;
   });
-  return { topic, partition, ...range, records, applied, skipped, ms: performance.now() - started };
+  if (lastOffset < 0) return null;
+  const step = await applyIssPositions(
+    deps.redis,
+    deps.keyPrefix,
+    { consumerGroup: deps.consumerGroup, topic, partition, lastOffset, positions },
+    deps.track,
+  );
+  return {
+    topic,
+    partition,
+    ...range,
+    records,
+    applied: step.applied,
+    skipped: records - positions.length,
+    ms: performance.now() - started,
+  };
 }

@@ -293,4 +293,30 @@ describe('partition worker', () => {
 
     expect(invoked).toEqual([[3, 4, 5]]);
   });
+
+  it('resumes its partition when all it buffered while paused was committed by its predecessor', async () => {
+    let predecessorDone: (committed: number) => void = () => undefined;
+    const predecessor = new Promise<number>((resolve) => {
+      predecessorDone = resolve;
+    });
+    let resumed = 0;
+    const worker = new PartitionWorker(
+      { ...smallWorker(5), invoke: async () => undefined, commit: async () => undefined },
+      predecessor,
+    );
+
+    // Fetched from the group's committed offset while the predecessor's last commits were in flight.
+    worker.push(messages(0, 10));
+    const fullWhileWaiting = worker.full;
+    worker.pausedUntilDrained(() => {
+      resumed += 1;
+    });
+    predecessorDone(10);
+    await new Promise((r) => setTimeout(r, 50));
+    const resumedBeforeStop = resumed; // stop() resumes too
+    await worker.stop();
+
+    expect(fullWhileWaiting).toBe(true);
+    expect(resumedBeforeStop).toBe(1);
+  });
 });

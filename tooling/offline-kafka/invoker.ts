@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type Lambda from 'serverless-offline/lambda';
 
 /** The function threw (or timed out): its error as the runtime reported it. */
 export class FunctionInvocationError extends Error {
@@ -75,14 +76,34 @@ export async function offlineLambdaInvoker(
 ): Promise<LambdaInvoker> {
   const { default: Lambda } = await import('serverless-offline/lambda');
   const options = await offlineOptions(serverless, cliOptions);
-  const lambda = new Lambda(serverless, options);
-  lambda.create(
-    functionKeys.map((functionKey) => ({
-      functionKey,
-      functionDefinition: serverless.service.getFunction(functionKey),
-    })),
-  );
-  const known = new Set(lambda.listFunctionNames());
+  const newPool = () => {
+    const lambda = new Lambda(serverless, options);
+    lambda.create(
+      functionKeys.map((functionKey) => ({
+        functionKey,
+        functionDefinition: serverless.service.getFunction(functionKey),
+      })),
+    );
+    return lambda;
+  };
+  return poolInvoker(newPool, { reloadHandler: options.reloadHandler === true });
+}
+
+/** What the invoker uses of serverless offline's `Lambda` (its pool of functions). */
+export type OfflinePool = Pick<Lambda, 'getByFunctionName' | 'listFunctionNames' | 'cleanup'>;
+
+/**
+ * The invoker over a pool from `newPool` (a fresh one after every rebuild of the code).
+ * @param reloadHandler serverless offline's `--reloadHandler`: every invocation gets a new worker,
+ *   which is ended when it returns (serverless offline's own pool leaves that to an idle cleaner,
+ *   which only runs behind its HTTP server).
+ */
+export function poolInvoker(
+  newPool: () => OfflinePool,
+  { reloadHandler }: { readonly reloadHandler: boolean },
+): LambdaInvoker {
+  let pool = newPool();
+  const known = new Set(pool.listFunctionNames());
   return {
     invoke(functionName, event, signal) {
       if (!known.has(functionName)) {
@@ -91,7 +112,7 @@ export async function offlineLambdaInvoker(
       if (signal?.aborted) return Promise.reject(signal.reason);
       // get, setEvent and runHandler in one synchronous step: runHandler marks the worker busy
       // before anything else can be handed the same one.
-      const fn = lambda.getByFunctionName(functionName);
+      const fn = pool.getByFunctionName(functionName);
       fn.setClientContext(undefined);
       fn.setEvent(event);
       const run = fn.runHandler().then(
@@ -104,16 +125,27 @@ export async function offlineLambdaInvoker(
           );
         },
       );
-      if (!signal) return run;
-      // An aborted invocation is given up on (a timeout, a stop, a replaced runtime); the worker
-      // finishes on its own and goes back to the pool.
+      const settled = reloadHandler ? run.finally(() => fn.cleanup()) : run;
+      if (!signal) return settled;
       return new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
+        const onAbort = () => {
+          // Given up on (the function's timeout, a stop, a rebuild of the code): end its worker, as
+          // AWS stops an invocation it gave up on, so that the retry (or the partition's next
+          // owner) is the only batch of that partition running.
+          fn.cleanup().catch(() => undefined);
+          reject(signal.reason);
+        };
         signal.addEventListener('abort', onAbort, { once: true });
-        run.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+        settled.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
       });
     },
-    reload: () => lambda.cleanup(),
-    destroy: () => lambda.cleanup(),
+    async reload() {
+      // A new pool at once: batches handed over while the old one's workers end must not land in
+      // a worker of the old code, nor in one that the old pool no longer knows (and never ends).
+      const old = pool;
+      pool = newPool();
+      await old.cleanup();
+    },
+    destroy: () => pool.cleanup(),
   };
 }

@@ -141,6 +141,8 @@ export class PartitionWorker {
     this.done = after.then((committed) => {
       this.committedNext = committed;
       this.dropBelow(committed);
+      // What it buffered while waiting (and was paused for) may all have been committed already.
+      this.resumeIfRoom();
       return this.run();
     });
   }
@@ -235,6 +237,14 @@ export class PartitionWorker {
     return this.done;
   }
 
+  /** Resumes the partition paused for this worker once its buffer is no longer full. */
+  private resumeIfRoom(): void {
+    if (this.resume === undefined || this.full) return;
+    const resume = this.resume;
+    this.resume = undefined;
+    resume();
+  }
+
   private dropBelow(offset: number): void {
     while (this.buffer.length > 0 && (this.buffer[0]?.offset ?? offset) < offset) {
       const head = this.buffer.shift();
@@ -271,6 +281,7 @@ export class PartitionWorker {
         // Only filtered records since the last commit: they are done.
         this.filteredPending = false;
         this.commitNext(this.lastPushedOffset + 1);
+        this.resumeIfRoom();
         continue;
       }
       const count = nextBatchCount(
@@ -344,11 +355,7 @@ export class PartitionWorker {
         ...outcome,
       });
       this.deps.onBatch?.(outcome);
-      if (this.resume && !this.full) {
-        const resume = this.resume;
-        this.resume = undefined;
-        resume();
-      }
+      this.resumeIfRoom();
     }
     await this.lastCommit;
     return this.committedNext;

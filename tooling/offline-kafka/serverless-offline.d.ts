@@ -8,6 +8,8 @@ declare module 'serverless-offline/lambda' {
     setEvent(event: unknown): void;
     /** Runs the handler in the function's worker thread; rejects with what it threw or on timeout. */
     runHandler(): Promise<unknown>;
+    /** Ends the function's worker thread (a later runHandler would start a new one). */
+    cleanup(): Promise<void>;
   }
 
   export default class Lambda {
