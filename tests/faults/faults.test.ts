@@ -79,9 +79,13 @@ afterAll(async () => {
  * Streams, injects the fault after FAULT_AFTER_MS (`inject` resolves when the fault has cleared),
  * then measures and checks. Counts are over the whole topic: every earlier run must still be exact.
  */
-async function run(fault: string, inject: () => Promise<void>): Promise<FaultFigures> {
+async function run(
+  fault: string,
+  inject: () => Promise<void>,
+  streamSeconds = STREAM_SECONDS,
+): Promise<FaultFigures> {
   const { topic, keyPrefix, consumerGroupId } = names;
-  const streaming = producer.run(topic, RATE, STREAM_SECONDS);
+  const streaming = producer.run(topic, RATE, streamSeconds);
   await sleep(FAULT_AFTER_MS);
   const before = await appliedTotal(reader, keyPrefix, topic, consumerGroupId);
   const started = Date.now();
@@ -167,12 +171,18 @@ describe('faults mid-stream lose nothing and double nothing', () => {
 
   it('npm start SIGKILL (its process group), then started again', async () => {
     expectClean(
-      await run('`npm start` SIGKILL (its process group), restarted', async () => {
-        await killProcessGroupServing(pipeline.httpPort);
-        // Ends the harness's watch of the killed run (it would keep Jest alive) and saves its output.
-        await pipeline.stop();
-        pipeline = await startPipeline({ schedules: false, env: pipelineEnv });
-      }),
+      await run(
+        '`npm start` SIGKILL (its process group), restarted',
+        async () => {
+          await killProcessGroupServing(pipeline.httpPort);
+          // Ends the harness's watch of the killed run (it would keep Jest alive) and saves its output.
+          await pipeline.stop();
+          pipeline = await startPipeline({ schedules: false, env: pipelineEnv });
+        },
+        // The restart takes 10-12 s (the killed member's 10 s session must end first): the stream
+        // must outlast it, or nothing is left to show that records move again.
+        STREAM_SECONDS + 10,
+      ),
     );
   }, 240_000);
 
